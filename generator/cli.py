@@ -1,0 +1,162 @@
+"""The `gen` command: a thin client of the library.
+
+Exit status: 0 clean, 1 problems in the definitions or generated files, 2 usage errors. This is
+the only place that turns outcomes into exit codes and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from generator import __version__, checks
+from generator.checks.tools import run_promtool
+from generator.diagnostics import Diagnostic, Severity, SourceCache, has_errors, render_all, summary
+from generator.pipeline import BuildResult, UnknownEnvironment, build
+from generator.schema import definitions_schema
+from generator.write import diff, plan, write
+
+ROOT_OPTION = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Repository holding rules/, prometheus/, alertmanager/.",
+)
+ENV_OPTION = click.option(
+    "--env",
+    "environment",
+    metavar="NAME",
+    default=None,
+    help="Apply the overlay of this environment (for example prod).",
+)
+
+
+def _report(diagnostics: list[Diagnostic], root: Path, *, quiet: bool = False) -> None:
+    shown = [d for d in diagnostics if not quiet or d.severity is not Severity.INFO]
+    if shown:
+        click.echo(render_all(shown, SourceCache(root)), err=True)
+        click.echo(summary(shown), err=True)
+
+
+def _build(root: Path, environment: str | None) -> BuildResult:
+    try:
+        return build(root, environment)
+    except UnknownEnvironment as error:
+        raise click.UsageError(str(error)) from None
+
+
+def default_out(root: Path, environment: str | None) -> Path:
+    """`generated/` for the default build, `generated-<env>/` for an environment's build."""
+    return root / ("generated" if environment is None else f"generated-{environment}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gen")
+def main() -> None:
+    """Monitoring as code: compile definitions into Prometheus configuration, and check it."""
+
+
+@main.command("build")
+@ROOT_OPTION
+@ENV_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder. Default: generated/ (generated-<env>/ with --env).",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; fail with a diff when the output folder is out of date.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+def build_command(
+    root: Path, environment: str | None, out: Path | None, check_only: bool, quiet: bool
+) -> None:
+    """Compile the definitions into the output folder (atomically, unchanged files untouched)."""
+    result = _build(root, environment)
+    _report(result.diagnostics, root, quiet=quiet)
+    if not result.ok:
+        click.echo("build failed: nothing was written", err=True)
+        sys.exit(1)
+    target = out if out is not None else default_out(root, environment)
+    changes = plan(target, result.files)
+    if check_only:
+        if changes.clean:
+            if not quiet:
+                click.echo(f"{target}: up to date ({changes.unchanged} files)")
+            return
+        click.echo(diff(target, result.files, changes), nl=False)
+        click.echo(
+            f"{target} is out of date: {len(changes.created)} new, {len(changes.changed)} changed, "
+            f"{len(changes.removed)} stale; run `gen build`",
+            err=True,
+        )
+        sys.exit(1)
+    write(target, result.files, changes)
+    if not quiet:
+        click.echo(
+            f"{target}: {len(changes.created)} new, {len(changes.changed)} changed, "
+            f"{len(changes.removed)} removed, {changes.unchanged} unchanged"
+        )
+
+
+@main.command("check")
+@ROOT_OPTION
+@ENV_OPTION
+@click.option("--disable", "disabled", multiple=True, metavar="ID", help="Skip a check (repeatable).")
+@click.option("--offline", is_flag=True, help="Skip the real tools (promtool); run offline checks only.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print informational findings.")
+def check_command(
+    root: Path, environment: str | None, disabled: tuple[str, ...], offline: bool, quiet: bool
+) -> None:
+    """Run the offline checks and promtool on what the definitions generate."""
+    unknown = checks.unknown_ids(disabled)
+    if unknown:
+        raise click.UsageError(f"unknown check id(s): {', '.join(unknown)}; see `gen checks`")
+    result = _build(root, environment)
+    diagnostics = list(result.diagnostics)
+    if result.ok and result.model is not None:
+        diagnostics += checks.run(result.model, disabled)
+        if not offline:
+            with tempfile.TemporaryDirectory(prefix="gen-check-") as scratch:
+                out = Path(scratch)
+                write(out, result.files, plan(out, result.files))
+                off = set(disabled) | set(result.model.settings.disabled_checks)
+                diagnostics += run_promtool(out, off)
+    _report(diagnostics, root, quiet=quiet)
+    if has_errors(diagnostics) or not result.ok:
+        sys.exit(1)
+    if not quiet:
+        click.echo("checks passed" + ("" if offline else " (offline checks and promtool)"))
+
+
+@main.command("checks")
+def checks_command() -> None:
+    """List the checks with their ids, default severity and what they verify."""
+    for info in checks.all_checks():
+        tag = f" (runs {info.needs})" if info.needs else ""
+        click.echo(f"{info.id:<28} {info.severity!s:<8} {info.summary}{tag}")
+
+
+@main.command("schema")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def schema_command(out: Path | None) -> None:
+    """Print the JSON Schema of the definitions (for editor completion and validation)."""
+    text = json.dumps(definitions_schema(), indent=2, sort_keys=True) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")

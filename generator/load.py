@@ -1,0 +1,272 @@
+"""Stage 1, load: find definition files and parse them into positioned trees.
+
+YAML is parsed by libyaml (PyYAML's C parser); construction is ours so that every mapping,
+sequence and scalar remembers its `file:line:col`. `!include path` (pyyaml-include) splices in
+another file, resolved relative to the including file and confined to the repository.
+Duplicate keys, which PyYAML would silently let the last one win, are reported.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+import yaml_include
+
+from generator.diagnostics import Diagnostic, Location
+from generator.source import PosDict, PosList
+
+# The folders that hold definitions, in the order users meet them in the README.
+INPUT_DIRS = ("rules", "prometheus", "alertmanager", "dashboards")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """One YAML document of a definition file, before validation."""
+
+    file: str
+    index: int
+    data: PosDict
+
+
+@dataclass
+class LoadResult:
+    documents: list[RawDocument] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def discover(root: Path) -> list[Path]:
+    """Definition files under the input folders, sorted; names starting with `_` or `.` are
+    fragments meant for `!include` and are not loaded on their own."""
+    found: list[Path] = []
+    for folder in INPUT_DIRS:
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(("_", ".")))
+            for name in filenames:
+                if name.endswith(YAML_SUFFIXES) and not name.startswith(("_", ".")):
+                    found.append(Path(dirpath) / name)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+class _Context:
+    """State shared by the loaders of one file and of the files it includes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.diagnostics: list[Diagnostic] = []
+        self.stack: list[Path] = []
+
+    def display(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+class _Loader(yaml.CSafeLoader):
+    """libyaml parser with position-keeping construction."""
+
+    context: _Context
+    display_name: str
+    path: Path
+
+
+def _mark_location(loader: _Loader, node: yaml.Node) -> Location:
+    start, end = node.start_mark, node.end_mark
+    width = end.column - start.column if end.line == start.line else 0
+    return Location(loader.display_name, start.line + 1, start.column + 1, max(width, 1))
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> PosDict:
+    loader.flatten_mapping(node)
+    result = PosDict(_mark_location(loader, node))
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        key_location = _mark_location(loader, key_node)
+        if not isinstance(key, str):
+            key = str(key).lower() if isinstance(key, bool) else str(key)
+        if key in result:
+            first = result.key_locations[key]
+            loader.context.diagnostics.append(
+                Diagnostic(
+                    key_location,
+                    f"duplicate key {key!r} (first written at line {first.line})",
+                    code="yaml",
+                    hint="YAML keeps only the last value of a repeated key; remove one of them",
+                )
+            )
+        value = loader.construct_object(value_node, deep=True)
+        result.set(key, value, key_location, _mark_location(loader, value_node))
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> PosList:
+    result = PosList(_mark_location(loader, node))
+    for item in node.value:
+        result.add(loader.construct_object(item, deep=True), _mark_location(loader, item))
+    return result
+
+
+def _construct_include(loader: _Loader, node: yaml.Node) -> Any:
+    context = loader.context
+    location = _mark_location(loader, node)
+    target = loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(target, str) or not target:
+        context.diagnostics.append(
+            Diagnostic(
+                location, "!include takes a relative file path (or glob) as a plain string", code="include"
+            )
+        )
+        return None
+    problem = _unsafe_include(target, loader.path.parent, context.root)
+    if problem:
+        context.diagnostics.append(Diagnostic(location, f"!include {target!r}: {problem}", code="include"))
+        return None
+
+    def parse_included(urlpath: str, stream: Any, _loader_type: object) -> Any:
+        path = Path(urlpath)
+        if path.resolve() in context.stack:
+            context.diagnostics.append(
+                Diagnostic(
+                    location,
+                    f"!include {target!r} includes itself (through {context.display(path)})",
+                    code="include",
+                )
+            )
+            return None
+        documents = list(_parse_stream(stream.read(), path, context, location))
+        if len(documents) != 1:
+            context.diagnostics.append(
+                Diagnostic(
+                    location,
+                    f"!include {target!r}: an included file must hold exactly one YAML document, "
+                    f"{context.display(path)} holds {len(documents)}",
+                    code="include",
+                )
+            )
+            return None
+        return documents[0]
+
+    constructor = yaml_include.Constructor(base_dir=loader.path.parent, custom_loader=parse_included)
+    try:
+        result = constructor(loader, node)
+    except FileNotFoundError:
+        context.diagnostics.append(
+            Diagnostic(
+                location,
+                f"included file not found: {target!r} "
+                f"(looked for {context.display(loader.path.parent / target)})",
+                code="include",
+            )
+        )
+        return None
+    if isinstance(result, list) and not isinstance(result, PosList):
+        # A glob include yields a plain list, one item per file; keep positions for each item.
+        positioned = PosList(location)
+        for item in result:
+            positioned.add(item, item.location if isinstance(item, PosDict | PosList) else location)
+        if not positioned:
+            context.diagnostics.append(
+                Diagnostic(location, f"!include {target!r} matched no files", code="include")
+            )
+        return positioned
+    return result
+
+
+def _unsafe_include(target: str, base: Path, root: Path) -> str:
+    """Why an include target is refused: only files inside the repository may be spliced in."""
+    if "://" in target:
+        return "only files inside the repository can be included, not URLs"
+    if PurePosixPath(target).is_absolute():
+        return "use a path relative to the including file, not an absolute path"
+    resolved = (base / target).resolve()
+    try:
+        resolved.relative_to(root)
+    except ValueError:
+        return "the path leaves the repository"
+    return ""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_Loader.add_constructor("!include", _construct_include)
+
+
+def _parse_stream(
+    text: bytes | str, path: Path, context: _Context, included_from: Location | None = None
+) -> Iterator[Any]:
+    loader = _Loader(text)
+    loader.context = context
+    loader.path = path
+    loader.display_name = context.display(path)
+    context.stack.append(path.resolve())
+    try:
+        while loader.check_data():  # type: ignore[no-untyped-call]
+            yield loader.get_data()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = (
+            Location(loader.display_name, mark.line + 1, mark.column + 1, 1)
+            if mark
+            else Location(loader.display_name)
+        )
+        problem = error.problem or "invalid YAML"
+        if error.context and error.context_mark and error.context_mark is not mark:
+            started = error.context_mark
+            problem += f" ({error.context} started at line {started.line + 1}, column {started.column + 1})"
+        context.diagnostics.append(
+            Diagnostic(
+                where,
+                f"YAML syntax error: {problem}",
+                code="yaml",
+                hint=f"included from {included_from}" if included_from else "",
+            )
+        )
+    except UnicodeDecodeError as error:
+        context.diagnostics.append(
+            Diagnostic(Location(loader.display_name), f"not UTF-8 text: {error.reason}", code="yaml")
+        )
+    finally:
+        context.stack.pop()
+        loader.dispose()
+
+
+def load_file(path: Path, root: Path) -> tuple[list[RawDocument], list[Diagnostic]]:
+    """Parse one definition file into its non-empty documents."""
+    context = _Context(root)
+    name = context.display(path)
+    documents: list[RawDocument] = []
+    for index, data in enumerate(_parse_stream(path.read_bytes(), path, context)):
+        if data is None:
+            continue
+        if not isinstance(data, PosDict):
+            context.diagnostics.append(
+                Diagnostic(
+                    Location(name, 1, 1),
+                    f"document {index + 1} is a {type(data).__name__}, expected a mapping with a `kind` key",
+                    code="definitions",
+                )
+            )
+            continue
+        documents.append(RawDocument(name, index, data))
+    return documents, context.diagnostics
+
+
+def load(root: Path) -> LoadResult:
+    """Load every definition file of the repository at `root`."""
+    result = LoadResult()
+    for path in discover(root):
+        documents, diagnostics = load_file(path, root)
+        result.files.append(path.relative_to(root).as_posix())
+        result.documents.extend(documents)
+        result.diagnostics.extend(diagnostics)
+    return result

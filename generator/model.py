@@ -1,0 +1,180 @@
+"""The resolved model: what compilers read.
+
+Frozen, fully defaulted, cross-references checked. Every rule keeps the location it came from so
+checks can point into the definitions. No optional is left for a compiler to guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.diagnostics import Location
+from generator.durations import Duration
+
+Pairs = tuple[tuple[str, str], ...]
+ZERO = Duration(0, "0s")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A Prometheus rule (alerting or recording) ready to be written."""
+
+    expr: str
+    labels: Pairs
+    location: Location
+    expr_location: Location
+    generated_expr: bool
+    disabled_checks: frozenset[str]
+    owner: str
+
+
+@dataclass(frozen=True)
+class RecordingRule(Rule):
+    record: str = ""
+
+
+@dataclass(frozen=True)
+class AlertRule(Rule):
+    alert: str = ""
+    for_: Duration = ZERO
+    annotations: Pairs = ()
+    severity: str = ""
+    kind: str = "promql"  # threshold, promql, absent
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    name: str
+    file: str
+    team: str
+    service: str | None
+    interval: Duration
+    rules: tuple[RecordingRule | AlertRule, ...]
+    sources: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class BasicAuth:
+    username: str
+    password_file: str
+
+
+@dataclass(frozen=True)
+class Authorization:
+    type: str
+    credentials_file: str
+
+
+@dataclass(frozen=True)
+class TLS:
+    ca_file: str | None
+    cert_file: str | None
+    key_file: str | None
+    server_name: str | None
+    insecure_skip_verify: bool
+
+
+@dataclass(frozen=True)
+class HTTPClient:
+    """Credentials and TLS for an HTTP client config (Prometheus' `HTTPClientConfig`)."""
+
+    basic_auth: BasicAuth | None = None
+    authorization: Authorization | None = None
+    tls: TLS | None = None
+
+
+@dataclass(frozen=True)
+class ScrapeJob:
+    job_name: str
+    targets: tuple[str, ...]
+    labels: Pairs
+    interval: Duration
+    timeout: Duration
+    metrics_path: str
+    scheme: str
+    params: tuple[tuple[str, tuple[str, ...]], ...]
+    honor_labels: bool
+    http: HTTPClient
+    location: Location
+    source: str
+
+
+@dataclass(frozen=True)
+class AlertmanagerTarget:
+    targets: tuple[str, ...]
+    scheme: str
+    path_prefix: str | None
+    timeout: Duration | None
+    http: HTTPClient
+
+
+@dataclass(frozen=True)
+class RemoteWrite:
+    url: str
+    name: str | None
+    headers: Pairs
+    http: HTTPClient
+
+
+@dataclass(frozen=True)
+class PrometheusServer:
+    scrape_interval: Duration
+    scrape_timeout: Duration
+    evaluation_interval: Duration
+    external_labels: Pairs
+    alertmanagers: tuple[AlertmanagerTarget, ...]
+    remote_write: tuple[RemoteWrite, ...]
+    source: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class MetricShortcut:
+    name: str
+    type: str  # counter, gauge, histogram
+    selector: str  # rendered PromQL selector with the service's matchers
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    team: str
+    tier: int
+    description: str
+    labels: Pairs
+    selector: Pairs
+    metrics: tuple[MetricShortcut, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    display_name: str
+    description: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Settings:
+    grafana_url: str | None
+    runbook_base_url: str | None
+    default_for: Duration
+    disabled_checks: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Model:
+    environment: str | None
+    teams: tuple[Team, ...]
+    services: tuple[Service, ...]
+    rule_groups: tuple[RuleGroup, ...]
+    scrape_jobs: tuple[ScrapeJob, ...]
+    prometheus: PrometheusServer
+    settings: Settings
+    files: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)

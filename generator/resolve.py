@@ -1,0 +1,472 @@
+"""Stage 3, resolve: validated specs to the frozen model.
+
+Applies defaults, checks cross-references (teams, services), finds duplicates, parses durations
+and selectors, and hands each service's and group's alerts to `resolve_rules`. All problems are
+collected; the model is returned only when there are none.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from generator import conventions as names
+from generator import model as m
+from generator import spec as s
+from generator.diagnostics import Diagnostic, Location
+from generator.durations import Duration, parse_duration
+from generator.humanize import guess_unit
+from generator.promql import PromQLError, parse_selector
+from generator.resolve_rules import Owner, resolve_rules
+from generator.source import format_path, locate
+from generator.spec.validate import ParsedDocument
+
+DEFAULTS_LOCATION = Location("<defaults>")
+UP_SHORTCUT = "up"
+_SECRET_QUERY = re.compile(r"(token|key|secret|password|passwd|auth|signature|sig)", re.IGNORECASE)
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def add(
+        self,
+        document: ParsedDocument,
+        path: Sequence[str | int],
+        message: str,
+        hint: str = "",
+        *,
+        key: bool = False,
+        code: str = "definitions",
+    ) -> None:
+        self.items.append(
+            Diagnostic(
+                locate(document.raw.data, path, key=key),
+                message,
+                path=format_path(path),
+                hint=hint,
+                code=code,
+            )
+        )
+
+
+def _pairs(labels: dict[str, str]) -> m.Pairs:
+    return tuple(sorted(labels.items()))
+
+
+def _duration(text: str | None, default: Duration) -> Duration:
+    return parse_duration(text) if text is not None else default
+
+
+def _did_you_mean(value: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, sorted(options), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+def _check_url(problems: _Problems, document: ParsedDocument, path: Sequence[str | int], url: str) -> None:
+    """URLs end up in generated files: refuse ones that carry credentials."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.add(document, path, f"expected an http(s) URL, got {url!r}")
+        return
+    if parts.password is not None or (parts.username and "@" in parts.netloc):
+        problems.add(
+            document,
+            path,
+            "the URL carries credentials, which would land in generated files",
+            hint="use basic_auth.password_file or authorization.credentials_file",
+        )
+    for key, _ in parse_qsl(parts.query):
+        if _SECRET_QUERY.search(key):
+            problems.add(
+                document,
+                path,
+                f"the URL's query parameter {key!r} looks like a secret",
+                hint="pass secrets through credentials files, never in URLs",
+            )
+
+
+def _http(spec: Any) -> m.HTTPClient:
+    basic = spec.basic_auth
+    auth = spec.authorization
+    tls = spec.tls
+    return m.HTTPClient(
+        basic_auth=m.BasicAuth(basic.username, basic.password_file) if basic else None,
+        authorization=m.Authorization(auth.type, auth.credentials_file) if auth else None,
+        tls=m.TLS(tls.ca_file, tls.cert_file, tls.key_file, tls.server_name, tls.insecure_skip_verify)
+        if tls
+        else None,
+    )
+
+
+def _singleton(problems: _Problems, documents: list[ParsedDocument], kind: str) -> ParsedDocument | None:
+    found = [d for d in documents if d.kind == kind]
+    for extra in found[1:]:
+        problems.add(
+            extra,
+            ["kind"],
+            f"a second {kind} definition; there can be only one",
+            hint=f"the first is at {found[0].location}",
+        )
+    return found[0] if found else None
+
+
+def _settings(document: ParsedDocument | None, problems: _Problems) -> m.Settings:
+    spec = document.spec if document is not None else s.Settings(kind="Settings")
+    assert isinstance(spec, s.Settings)
+    for field in ("grafana_url", "runbook_base_url"):
+        value = getattr(spec, field)
+        if value is not None and document is not None:
+            _check_url(problems, document, [field], value)
+    return m.Settings(
+        grafana_url=spec.grafana_url,
+        runbook_base_url=spec.runbook_base_url,
+        default_for=parse_duration(spec.alert_defaults.for_),
+        disabled_checks=frozenset(spec.checks.disabled),
+    )
+
+
+def _prometheus(document: ParsedDocument | None, problems: _Problems) -> m.PrometheusServer:
+    spec = document.spec if document is not None else s.Prometheus(kind="Prometheus")
+    assert isinstance(spec, s.Prometheus)
+    scrape_interval = parse_duration(spec.scrape_interval)
+    scrape_timeout = parse_duration(spec.scrape_timeout)
+    if document is not None and scrape_timeout > scrape_interval:
+        problems.add(
+            document,
+            ["scrape_timeout"],
+            f"scrape_timeout {spec.scrape_timeout} is longer than scrape_interval {spec.scrape_interval}",
+            hint="Prometheus refuses this configuration",
+        )
+    remote_write = []
+    for index, rw in enumerate(spec.remote_write):
+        if document is not None:
+            _check_url(problems, document, ["remote_write", index, "url"], rw.url)
+        remote_write.append(m.RemoteWrite(rw.url, rw.name, _pairs(rw.headers), _http(rw)))
+    return m.PrometheusServer(
+        scrape_interval=scrape_interval,
+        scrape_timeout=scrape_timeout,
+        evaluation_interval=parse_duration(spec.evaluation_interval),
+        external_labels=_pairs(spec.external_labels),
+        alertmanagers=tuple(
+            m.AlertmanagerTarget(
+                tuple(a.targets),
+                a.scheme,
+                a.path_prefix,
+                parse_duration(a.timeout) if a.timeout else None,
+                _http(a),
+            )
+            for a in spec.alertmanagers
+        ),
+        remote_write=tuple(remote_write),
+        source=document.raw.file if document is not None else "",
+        location=document.location if document is not None else DEFAULTS_LOCATION,
+    )
+
+
+def _teams(documents: list[ParsedDocument], problems: _Problems) -> dict[str, tuple[s.Team, ParsedDocument]]:
+    teams: dict[str, tuple[s.Team, ParsedDocument]] = {}
+    for document in documents:
+        spec = document.spec
+        if not isinstance(spec, s.Team):
+            continue
+        if spec.name in teams:
+            problems.add(
+                document,
+                ["name"],
+                f"duplicate team {spec.name!r}",
+                hint=f"first declared at {teams[spec.name][1].location}",
+            )
+            continue
+        teams[spec.name] = (spec, document)
+    return teams
+
+
+def _team_ref(
+    problems: _Problems, document: ParsedDocument, teams: dict[str, Any], team: str | None, path: str = "team"
+) -> bool:
+    if team is None or team in teams:
+        return True
+    hint = _did_you_mean(team, teams) or (
+        "declared teams: " + ", ".join(sorted(teams)) if teams else "declare it with `kind: Team`"
+    )
+    problems.add(document, [path], f"unknown team {team!r}", hint=hint, code="reference")
+    return False
+
+
+def _scrape_job(
+    name: str,
+    spec: s.ScrapeOptions,
+    labels: dict[str, str],
+    prometheus: m.PrometheusServer,
+    document: ParsedDocument,
+    problems: _Problems,
+    path: Sequence[str | int],
+) -> m.ScrapeJob:
+    interval = _duration(spec.interval, prometheus.scrape_interval)
+    timeout = _duration(spec.timeout, prometheus.scrape_timeout)
+    if timeout > interval:
+        if spec.timeout is None:
+            # The global timeout only; Prometheus would refuse, so shorten it the way Prometheus'
+            # own default does for short intervals (timeout = interval).
+            timeout = interval
+        else:
+            problems.add(
+                document,
+                [*path, "timeout"],
+                f"scrape timeout {spec.timeout} is longer than the interval {interval}",
+                hint="Prometheus refuses this configuration",
+            )
+    return m.ScrapeJob(
+        job_name=name,
+        targets=tuple(spec.targets),
+        labels=_pairs({**spec.labels, **labels}),
+        interval=interval,
+        timeout=timeout,
+        metrics_path=spec.metrics_path,
+        scheme=spec.scheme,
+        params=tuple(sorted((k, tuple(v)) for k, v in spec.params.items())),
+        honor_labels=spec.honor_labels,
+        http=_http(spec),
+        location=locate(document.raw.data, path),
+        source=document.raw.file,
+    )
+
+
+def _shortcuts(
+    service: s.Service, selector: dict[str, str], document: ParsedDocument, problems: _Problems
+) -> dict[str, m.MetricShortcut]:
+    shortcuts: dict[str, m.MetricShortcut] = {}
+    for name, shortcut in service.metrics.items():
+        try:
+            parsed = parse_selector(shortcut.selector)
+        except PromQLError as error:
+            problems.add(document, ["metrics", name, shortcut.type], f"{error}: {shortcut.selector!r}")
+            continue
+        if shortcut.type == "histogram" and parsed.metric.endswith("_bucket"):
+            problems.add(
+                document,
+                ["metrics", name, "histogram"],
+                f"give the histogram's base name without `_bucket`: "
+                f"{parsed.metric.removesuffix('_bucket')!r}",
+            )
+            continue
+        rendered = parsed.with_matchers(selector).render()
+        unit = shortcut.unit or ("count" if shortcut.type == "counter" else guess_unit(parsed.metric))
+        shortcuts[name] = m.MetricShortcut(name, shortcut.type, rendered, unit, shortcut.description or "")
+    if UP_SHORTCUT not in shortcuts and UP_SHORTCUT not in service.metrics:
+        # Every service has its targets' `up`, so "the service is down" needs no declaration.
+        shortcuts[UP_SHORTCUT] = m.MetricShortcut(
+            UP_SHORTCUT, "gauge", parse_selector("up").with_matchers(selector).render(), "none", "targets up"
+        )
+    return shortcuts
+
+
+def resolve(
+    documents: list[ParsedDocument], environment: str | None, files: Sequence[str]
+) -> tuple[m.Model | None, list[Diagnostic]]:
+    problems = _Problems()
+    settings = _settings(_singleton(problems, documents, "Settings"), problems)
+    prometheus = _prometheus(_singleton(problems, documents, "Prometheus"), problems)
+    teams = _teams(documents, problems)
+
+    services: dict[str, tuple[s.Service, ParsedDocument]] = {}
+    for document in documents:
+        spec = document.spec
+        if isinstance(spec, s.Service):
+            if spec.name in services:
+                problems.add(
+                    document,
+                    ["name"],
+                    f"duplicate service {spec.name!r}",
+                    hint=f"first declared at {services[spec.name][1].location}",
+                )
+                continue
+            services[spec.name] = (spec, document)
+
+    scrape_jobs: list[m.ScrapeJob] = []
+    resolved_services: list[m.Service] = []
+    groups: list[m.RuleGroup] = []
+    for name, (service, document) in services.items():
+        _team_ref(problems, document, teams, service.team)
+        selector = dict(service.selector) if service.selector is not None else {"job": service.name}
+        shortcuts = _shortcuts(service, selector, document, problems)
+        resolved_services.append(
+            m.Service(
+                name=name,
+                team=service.team,
+                tier=service.tier,
+                description=service.description or "",
+                labels=_pairs(service.labels),
+                selector=_pairs(selector),
+                metrics=tuple(shortcuts.values()),
+                location=document.location,
+            )
+        )
+        if service.scrape is not None:
+            scrape_jobs.append(
+                _scrape_job(
+                    name,
+                    service.scrape,
+                    {names.SERVICE_LABEL: name, names.TEAM_LABEL: service.team},
+                    prometheus,
+                    document,
+                    problems,
+                    ["scrape"],
+                )
+            )
+        team = teams.get(service.team)
+        owner = Owner(
+            name=name,
+            team=service.team,
+            service=name,
+            raw=document.raw.data,
+            base_labels={names.SERVICE_LABEL: name, **service.labels},
+            shortcuts=shortcuts,
+            rate_window=service.rate_window,
+            default_for=settings.default_for,
+            runbook_base_url=(team[0].runbook_base_url if team else None) or settings.runbook_base_url,
+            dashboard_url=names.dashboard_url(settings.grafana_url, name) if settings.grafana_url else None,
+        )
+        _check_owner_labels(problems, document, service.labels)
+        groups.extend(
+            _group(owner, service.alerts, service.recording, service.interval, prometheus, document, problems)
+        )
+
+    for document in documents:
+        spec = document.spec
+        if isinstance(spec, s.ScrapeJob):
+            _team_ref(problems, document, teams, spec.team)
+            scrape_jobs.append(
+                _scrape_job(
+                    spec.name,
+                    spec,
+                    {names.TEAM_LABEL: spec.team} if spec.team else {},
+                    prometheus,
+                    document,
+                    problems,
+                    [],
+                )
+            )
+        elif isinstance(spec, s.AlertGroup):
+            _team_ref(problems, document, teams, spec.team)
+            if spec.service is not None and spec.service not in services:
+                problems.add(
+                    document,
+                    ["service"],
+                    f"unknown service {spec.service!r}",
+                    hint=_did_you_mean(spec.service, services) or "declare it with `kind: Service`",
+                    code="reference",
+                )
+            team = teams.get(spec.team)
+            base = {names.SERVICE_LABEL: spec.service} if spec.service else {}
+            _check_owner_labels(problems, document, spec.labels)
+            owner = Owner(
+                name=spec.name,
+                team=spec.team,
+                service=spec.service,
+                raw=document.raw.data,
+                base_labels={**base, **spec.labels},
+                shortcuts={},
+                rate_window="5m",
+                default_for=settings.default_for,
+                runbook_base_url=(team[0].runbook_base_url if team else None) or settings.runbook_base_url,
+                dashboard_url=names.dashboard_url(settings.grafana_url, spec.service)
+                if settings.grafana_url and spec.service
+                else None,
+            )
+            groups.extend(
+                _group(owner, spec.alerts, spec.recording, spec.interval, prometheus, document, problems)
+            )
+
+    _unique(problems, documents, scrape_jobs, groups)
+    if problems.items:
+        return None, problems.items
+    model = m.Model(
+        environment=environment,
+        teams=tuple(
+            m.Team(t.name, t.display_name or t.name, t.description or "", d.location)
+            for t, d in sorted(teams.values(), key=lambda pair: pair[0].name)
+        ),
+        services=tuple(sorted(resolved_services, key=lambda x: x.name)),
+        rule_groups=tuple(sorted(groups, key=lambda g: g.file)),
+        scrape_jobs=tuple(sorted(scrape_jobs, key=lambda j: j.job_name)),
+        prometheus=prometheus,
+        settings=settings,
+        files=tuple(files),
+    )
+    return model, []
+
+
+def _check_owner_labels(problems: _Problems, document: ParsedDocument, labels: dict[str, str]) -> None:
+    for key in sorted(labels):
+        if key in names.RESERVED_LABELS:
+            problems.add(document, ["labels", key], f"label {key!r} is set by the generator", key=True)
+
+
+def _group(
+    owner: Owner,
+    alerts: list[s.Alert],
+    recording: list[s.RecordingRule],
+    interval: str | None,
+    prometheus: m.PrometheusServer,
+    document: ParsedDocument,
+    problems: _Problems,
+) -> list[m.RuleGroup]:
+    rules = resolve_rules(owner, alerts, recording)
+    if owner.diagnostics:
+        problems.items.extend(owner.diagnostics)
+        return []
+    if not rules:
+        return []
+    sources = sorted(
+        {document.raw.file} | {r.location.file for r in rules} | {r.expr_location.file for r in rules}
+    )
+    return [
+        m.RuleGroup(
+            name=names.rule_group_name(owner.name),
+            file=names.rule_file(owner.team, owner.name),
+            team=owner.team,
+            service=owner.service,
+            interval=_duration(interval, prometheus.evaluation_interval),
+            rules=tuple(rules),
+            sources=tuple(f for f in sources if not f.startswith("<")),
+            location=document.location,
+        )
+    ]
+
+
+def _unique(
+    problems: _Problems, documents: list[ParsedDocument], jobs: list[m.ScrapeJob], groups: list[m.RuleGroup]
+) -> None:
+    seen_jobs: dict[str, m.ScrapeJob] = {}
+    for job in jobs:
+        if job.job_name in seen_jobs:
+            problems.items.append(
+                Diagnostic(
+                    job.location,
+                    f"duplicate scrape job {job.job_name!r}",
+                    hint=f"also defined at {seen_jobs[job.job_name].location} "
+                    "(a service with `scrape` makes a job named after it)",
+                )
+            )
+        else:
+            seen_jobs[job.job_name] = job
+    seen_files: dict[str, m.RuleGroup] = {}
+    for group in groups:
+        if group.file in seen_files:
+            problems.items.append(
+                Diagnostic(
+                    group.location,
+                    f"{group.name!r} of team {group.team!r} would "
+                    f"write the same rule file as the definition at "
+                    f"{seen_files[group.file].location}",
+                    hint="services and alert groups of a team need distinct names",
+                )
+            )
+        else:
+            seen_files[group.file] = group

@@ -1,0 +1,31 @@
+"""Stage 2, spec: pydantic models of exactly what users write (`extra="forbid"`, documented fields)."""
+
+from generator.spec.alerts import AbsentAlert, Alert, PromQLAlert, RecordingRule, ThresholdAlert
+from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, SINGLETONS, Document
+from generator.spec.overlay import Overlay, Patch
+from generator.spec.prometheus import Prometheus, Settings
+from generator.spec.scrape import ScrapeJob, ScrapeOptions
+from generator.spec.service import AlertGroup, MetricShortcut, Service
+from generator.spec.team import Team
+
+__all__ = [
+    "DOCUMENT_ADAPTER",
+    "KINDS",
+    "SINGLETONS",
+    "AbsentAlert",
+    "Alert",
+    "AlertGroup",
+    "Document",
+    "MetricShortcut",
+    "Overlay",
+    "Patch",
+    "PromQLAlert",
+    "Prometheus",
+    "RecordingRule",
+    "ScrapeJob",
+    "ScrapeOptions",
+    "Service",
+    "Settings",
+    "Team",
+    "ThresholdAlert",
+]

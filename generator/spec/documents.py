@@ -1,0 +1,24 @@
+"""The union of every definition kind, told apart by `kind`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, TypeAdapter
+
+from generator.spec.overlay import Overlay
+from generator.spec.prometheus import Prometheus, Settings
+from generator.spec.scrape import ScrapeJob
+from generator.spec.service import AlertGroup, Service
+from generator.spec.team import Team
+
+Document = Annotated[
+    Service | AlertGroup | Team | ScrapeJob | Prometheus | Settings | Overlay,
+    Field(discriminator="kind"),
+]
+
+DOCUMENT_ADAPTER: TypeAdapter[Document] = TypeAdapter(Document)
+
+KINDS: tuple[str, ...] = ("Service", "AlertGroup", "Team", "ScrapeJob", "Prometheus", "Settings", "Overlay")
+# Kinds of which a repository holds at most one document.
+SINGLETONS = frozenset({"Prometheus", "Settings"})

@@ -1,0 +1,142 @@
+"""Stage 5, write: the only code that serializes artifacts and touches the output folder.
+
+- Deterministic: block YAML in the compiler's key order, JSON with sorted keys, a header naming the
+  sources, no timestamps or versions.
+- Nothing is written unless the whole build succeeded (the pipeline calls us last).
+- Each changed file is replaced atomically (temporary file in the same folder, fsync, rename), so a
+  reader never sees half a file. Files whose bytes are unchanged are not touched at all (their
+  mtime stays, Prometheus' and Grafana's file watchers stay quiet). We replace files rather than
+  swapping the whole folder because the stack bind-mounts folders of `generated/`: a swapped
+  folder would leave running containers looking at the old, deleted one.
+- Files a previous build wrote (listed in the manifest) and this build no longer produces are
+  removed; files we never wrote are left alone.
+- `--check` mode writes nothing and reports a unified diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import conventions as names
+from generator.compile import Artifact
+from generator.yamlout import dump
+
+
+def header_lines(artifact: Artifact, environment: str | None) -> list[str]:
+    lines = [names.GENERATED_HEADER]
+    if artifact.sources:
+        lines.append("Source: " + ", ".join(artifact.sources))
+    if environment:
+        lines.append(f"Environment: {environment}")
+    return lines
+
+
+def serialize(artifact: Artifact, environment: str | None) -> bytes:
+    if artifact.format == "json":
+        # JSON has no comments; Grafana and editors read these files, so no header either.
+        return (json.dumps(artifact.content, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    header = "".join(f"# {line}\n" for line in header_lines(artifact, environment))
+    body = artifact.content if artifact.format == "text" else dump(artifact.content)
+    return (header + body).encode()
+
+
+def render(artifacts: Iterable[Artifact], environment: str | None) -> dict[str, bytes]:
+    """All output files as bytes, keyed by path, plus the manifest listing them."""
+    files = {a.path: serialize(a, environment) for a in artifacts}
+    manifest = "".join(f"# {line}\n" for line in (names.GENERATED_HEADER, "Files written by the last build:"))
+    manifest += "".join(f"{path}\n" for path in sorted(files))
+    files[names.MANIFEST_FILE] = manifest.encode()
+    return dict(sorted(files.items()))
+
+
+@dataclass
+class Plan:
+    """What writing would change."""
+
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not (self.created or self.changed or self.removed)
+
+
+def _previous_files(out: Path) -> list[str]:
+    try:
+        text = (out / names.MANIFEST_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def plan(out: Path, files: dict[str, bytes]) -> Plan:
+    result = Plan()
+    for path, content in files.items():
+        existing = _read(out / path)
+        if existing is None:
+            result.created.append(path)
+        elif existing != content:
+            result.changed.append(path)
+        else:
+            result.unchanged += 1
+    result.removed = sorted(p for p in _previous_files(out) if p not in files and (out / p).is_file())
+    return result
+
+
+def diff(out: Path, files: dict[str, bytes], result: Plan) -> str:
+    """A unified diff from what is on disk to what the build produces."""
+    chunks: list[str] = []
+    for path in sorted([*result.created, *result.changed, *result.removed]):
+        old = (_read(out / path) or b"").decode(errors="replace").splitlines(keepends=True)
+        new = files.get(path, b"").decode(errors="replace").splitlines(keepends=True)
+        chunks.extend(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"))
+    return "".join(chunks)
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write(out: Path, files: dict[str, bytes], result: Plan) -> None:
+    """Apply a plan: changed and new files first, the manifest last, then stale files go."""
+    manifest = names.MANIFEST_FILE
+    for path in [*result.created, *result.changed]:
+        if path != manifest:
+            _atomic_write(out / path, files[path])
+    if manifest in result.created or manifest in result.changed:
+        _atomic_write(out / manifest, files[manifest])
+    for path in result.removed:
+        (out / path).unlink(missing_ok=True)
+        _prune_empty_dirs((out / path).parent, out)
+
+
+def _prune_empty_dirs(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
