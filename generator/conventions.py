@@ -22,6 +22,12 @@ SERVICE_LABEL = "service"
 TEAM_LABEL = "team"
 SEVERITY_LABEL = "severity"
 RESERVED_LABELS = frozenset({SERVICE_LABEL, TEAM_LABEL, SEVERITY_LABEL, "alertname"})
+RESERVED_LABEL_HINTS = {
+    SEVERITY_LABEL: "use the alert's `severity:` field (info, warning or critical)",
+    TEAM_LABEL: "the team label comes from the service's or group's `team:`",
+    SERVICE_LABEL: "the service label is the service's name (or the group's `service:`)",
+    "alertname": "the alertname label is the alert's `name:`",
+}
 
 
 def rule_file(team: str, owner: str) -> str:

@@ -8,6 +8,7 @@ Duplicate keys, which PyYAML would silently let the last one win, are reported.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -57,6 +58,17 @@ def discover(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+class IncludeFailed:
+    """Stands where an `!include` could not be read. The include was already reported, so
+    validation errors about this value are not (the user made one mistake, not two)."""
+
+    def __repr__(self) -> str:
+        return "<include failed>"
+
+
+INCLUDE_FAILED = IncludeFailed()
+
+
 class _Context:
     """State shared by the loaders of one file and of the files it includes."""
 
@@ -78,10 +90,18 @@ class _Loader(yaml.CSafeLoader):
     context: _Context
     display_name: str
     path: Path
+    lines: list[str]
 
 
 def _mark_location(loader: _Loader, node: yaml.Node) -> Location:
     start, end = node.start_mark, node.end_mark
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        # A block scalar starts at its `|`; its text, which the user will fix, starts a line below.
+        for number in range(start.line + 1, min(end.line + 1, len(loader.lines))):
+            text = loader.lines[number]
+            if text.strip():
+                indent = len(text) - len(text.lstrip())
+                return Location(loader.display_name, number + 1, indent + 1, len(text.strip()))
     width = end.column - start.column if end.line == start.line else 0
     return Location(loader.display_name, start.line + 1, start.column + 1, max(width, 1))
 
@@ -126,23 +146,20 @@ def _construct_include(loader: _Loader, node: yaml.Node) -> Any:
                 location, "!include takes a relative file path (or glob) as a plain string", code="include"
             )
         )
-        return None
+        return INCLUDE_FAILED
     problem = _unsafe_include(target, loader.path.parent, context.root)
     if problem:
         context.diagnostics.append(Diagnostic(location, f"!include {target!r}: {problem}", code="include"))
-        return None
+        return INCLUDE_FAILED
 
     def parse_included(urlpath: str, stream: Any, _loader_type: object) -> Any:
         path = Path(urlpath)
         if path.resolve() in context.stack:
+            chain = " -> ".join(context.display(p) for p in [*context.stack, path.resolve()])
             context.diagnostics.append(
-                Diagnostic(
-                    location,
-                    f"!include {target!r} includes itself (through {context.display(path)})",
-                    code="include",
-                )
+                Diagnostic(location, f"!include {target!r} closes an include cycle: {chain}", code="include")
             )
-            return None
+            return INCLUDE_FAILED
         documents = list(_parse_stream(stream.read(), path, context, location))
         if len(documents) != 1:
             context.diagnostics.append(
@@ -153,22 +170,25 @@ def _construct_include(loader: _Loader, node: yaml.Node) -> Any:
                     code="include",
                 )
             )
-            return None
+            return INCLUDE_FAILED
         return documents[0]
 
     constructor = yaml_include.Constructor(base_dir=loader.path.parent, custom_loader=parse_included)
     try:
         result = constructor(loader, node)
     except FileNotFoundError:
+        wanted = loader.path.parent / target
+        siblings = [p.name for p in wanted.parent.iterdir()] if wanted.parent.is_dir() else []
+        close = difflib.get_close_matches(wanted.name, siblings, n=1, cutoff=0.6)
         context.diagnostics.append(
             Diagnostic(
                 location,
-                f"included file not found: {target!r} "
-                f"(looked for {context.display(loader.path.parent / target)})",
+                f"included file not found: {target!r} (looked for {context.display(wanted)})",
                 code="include",
+                hint=f"did you mean {str(PurePosixPath(target).with_name(close[0]))!r}?" if close else "",
             )
         )
-        return None
+        return INCLUDE_FAILED
     if isinstance(result, list) and not isinstance(result, PosList):
         # A glob include yields a plain list, one item per file; keep positions for each item.
         positioned = PosList(location)
@@ -205,6 +225,7 @@ def _parse_stream(
     text: bytes | str, path: Path, context: _Context, included_from: Location | None = None
 ) -> Iterator[Any]:
     loader = _Loader(text)
+    loader.lines = (text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text).splitlines()
     loader.context = context
     loader.path = path
     loader.display_name = context.display(path)
@@ -213,22 +234,15 @@ def _parse_stream(
         while loader.check_data():  # type: ignore[no-untyped-call]
             yield loader.get_data()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = (
-            Location(loader.display_name, mark.line + 1, mark.column + 1, 1)
-            if mark
-            else Location(loader.display_name)
-        )
-        problem = error.problem or "invalid YAML"
-        if error.context and error.context_mark and error.context_mark is not mark:
-            started = error.context_mark
-            problem += f" ({error.context} started at line {started.line + 1}, column {started.column + 1})"
+        context.diagnostics.append(_syntax_error(error, loader.display_name, text, included_from))
+    except yaml.reader.ReaderError as error:
+        line, column = _line_and_column(text, error.position)
         context.diagnostics.append(
             Diagnostic(
-                where,
-                f"YAML syntax error: {problem}",
+                Location(loader.display_name, line, column, 1),
+                f"not valid UTF-8 text: {error.reason}",
                 code="yaml",
-                hint=f"included from {included_from}" if included_from else "",
+                hint="save the file as UTF-8",
             )
         )
     except UnicodeDecodeError as error:
@@ -238,6 +252,56 @@ def _parse_stream(
     finally:
         context.stack.pop()
         loader.dispose()
+
+
+def _line_and_column(text: bytes | str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    newline: Any = b"\n" if isinstance(before, bytes) else "\n"
+    return before.count(newline) + 1, position - (before.rfind(newline) + 1) + 1
+
+
+def _syntax_error(
+    error: yaml.MarkedYAMLError, name: str, text: bytes | str, included_from: Location | None
+) -> Diagnostic:
+    """A parser error where the user can act on it: an unclosed bracket or quote is reported at
+    its opening, with where the parser noticed; tabs get a hint."""
+    problem = error.problem or "invalid YAML"
+    mark = error.problem_mark or error.context_mark
+    opened = error.context_mark
+    if (
+        opened is not None
+        and mark is not None
+        and error.context
+        and "flow" in error.context
+        and mark is not opened
+    ):
+        what = "`[ ]` list" if "sequence" in error.context else "`{ }` mapping"
+        message = (
+            f"YAML syntax error: this {what} is not closed: {problem} "
+            f"(noticed at line {mark.line + 1}, column {mark.column + 1})"
+        )
+        mark = opened
+    elif opened is not None and error.context and mark is not opened:
+        message = (
+            f"YAML syntax error: {problem} ({error.context} started at line {opened.line + 1}, "
+            f"column {opened.column + 1})"
+        )
+    else:
+        message = f"YAML syntax error: {problem}"
+    hints = []
+    lines = text.decode(errors="replace").splitlines() if isinstance(text, bytes) else text.splitlines()
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+        hints.append("YAML does not allow tabs for indentation; use spaces")
+    if included_from is not None:
+        hints.append(f"included from {included_from}")
+    where = Location(name, mark.line + 1, mark.column + 1, 1) if mark else Location(name)
+    return Diagnostic(where, message, code="yaml", hint="; ".join(hints))
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    return "number" if isinstance(value, int | float) else "text" if isinstance(value, str) else "value"
 
 
 def load_file(path: Path, root: Path) -> tuple[list[RawDocument], list[Diagnostic]]:
@@ -252,7 +316,7 @@ def load_file(path: Path, root: Path) -> tuple[list[RawDocument], list[Diagnosti
             context.diagnostics.append(
                 Diagnostic(
                     Location(name, 1, 1),
-                    f"document {index + 1} is a {type(data).__name__}, expected a mapping with a `kind` key",
+                    f"document {index + 1} is a {_kind_of(data)}, expected a mapping with a `kind` key",
                     code="definitions",
                 )
             )

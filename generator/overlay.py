@@ -13,6 +13,7 @@ Merge rules (RFC 7386 JSON merge patch, plus lists of named items):
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -67,15 +68,24 @@ def apply(
     problems: list[Diagnostic] = []
     for patch in patches:
         found = by_target.get(patch.target)
+        if found is None and patch.target in SINGLETONS:
+            # Prometheus and Settings exist with their defaults even when nobody wrote them.
+            implicit = PosDict(patch.tree.location)
+            implicit.set("kind", patch.target, patch.tree.location, patch.tree.location)
+            result.append(RawDocument(patch.overlay.raw.file, -1, implicit))
+            found = by_target[patch.target] = len(result) - 1
         if found is None:
             known = sorted(by_target)
+            close = difflib.get_close_matches(patch.target, known, n=1, cutoff=0.6)
             problems.append(
                 Diagnostic(
                     locate(patch.overlay.raw.data, ["patches", patch.index, "target"]),
                     f"overlay for {patch.environment!r} patches {patch.target!r}, "
                     "which no definition declares",
                     path=f"patches[{patch.index}].target",
-                    hint="targets are `Kind/name` of a definition, e.g. "
+                    hint=f"did you mean {close[0]!r}?"
+                    if close
+                    else "targets are `Kind/name` of a definition, e.g. "
                     + (known[0] if known else "Service/api"),
                 )
             )

@@ -75,6 +75,35 @@ class Selector:
         return {m.name: m.value for m in self.matchers if m.op == "="}
 
 
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def unbalanced_bracket(text: str) -> int | None:
+    """The offset of the first bracket that is never closed (or closes nothing), ignoring quoted
+    strings; None when brackets balance. promql-parser's errors carry no position, so this is how a
+    diagnostic can point at the `{` the user forgot to close."""
+    stack: list[int] = []
+    quote = ""
+    escaped = False
+    for index, char in enumerate(text):
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+        elif char in "([{":
+            stack.append(index)
+        elif char in _CLOSERS:
+            if not stack or text[stack[-1]] != _CLOSERS[char]:
+                return index
+            stack.pop()
+    return stack[0] if stack else None
+
+
 def parse_selector(text: str) -> Selector:
     """Parse a plain vector selector (`name{label="v"}`), refusing anything more."""
     node = parse(text)

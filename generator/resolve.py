@@ -232,14 +232,15 @@ def _scrape_job(
         params=tuple(sorted((k, tuple(v)) for k, v in spec.params.items())),
         honor_labels=spec.honor_labels,
         http=_http(spec),
-        location=locate(document.raw.data, path),
+        location=locate(document.raw.data, path or ["name"]),
         source=document.raw.file,
     )
 
 
 def _shortcuts(
     service: s.Service, selector: dict[str, str], document: ParsedDocument, problems: _Problems
-) -> dict[str, m.MetricShortcut]:
+) -> tuple[dict[str, m.MetricShortcut], frozenset[str]]:
+    """The service's shortcuts with its selector applied, and the names of those that failed."""
     shortcuts: dict[str, m.MetricShortcut] = {}
     for name, shortcut in service.metrics.items():
         try:
@@ -251,8 +252,8 @@ def _shortcuts(
             problems.add(
                 document,
                 ["metrics", name, "histogram"],
-                f"give the histogram's base name without `_bucket`: "
-                f"{parsed.metric.removesuffix('_bucket')!r}",
+                "give the histogram's base name without `_bucket`",
+                hint=f"histogram: {parsed.renamed(parsed.metric.removesuffix('_bucket')).render()}",
             )
             continue
         rendered = parsed.with_matchers(selector).render()
@@ -263,7 +264,7 @@ def _shortcuts(
         shortcuts[UP_SHORTCUT] = m.MetricShortcut(
             UP_SHORTCUT, "gauge", parse_selector("up").with_matchers(selector).render(), "none", "targets up"
         )
-    return shortcuts
+    return shortcuts, frozenset(service.metrics) - frozenset(shortcuts)
 
 
 def resolve(
@@ -294,7 +295,7 @@ def resolve(
     for name, (service, document) in services.items():
         _team_ref(problems, document, teams, service.team)
         selector = dict(service.selector) if service.selector is not None else {"job": service.name}
-        shortcuts = _shortcuts(service, selector, document, problems)
+        shortcuts, broken = _shortcuts(service, selector, document, problems)
         resolved_services.append(
             m.Service(
                 name=name,
@@ -327,6 +328,7 @@ def resolve(
             raw=document.raw.data,
             base_labels={names.SERVICE_LABEL: name, **service.labels},
             shortcuts=shortcuts,
+            broken=broken,
             rate_window=service.rate_window,
             default_for=settings.default_for,
             runbook_base_url=(team[0].runbook_base_url if team else None) or settings.runbook_base_url,
@@ -405,7 +407,13 @@ def resolve(
 def _check_owner_labels(problems: _Problems, document: ParsedDocument, labels: dict[str, str]) -> None:
     for key in sorted(labels):
         if key in names.RESERVED_LABELS:
-            problems.add(document, ["labels", key], f"label {key!r} is set by the generator", key=True)
+            problems.add(
+                document,
+                ["labels", key],
+                f"label {key!r} is set by the generator",
+                hint=names.RESERVED_LABEL_HINTS[key],
+                key=True,
+            )
 
 
 def _group(

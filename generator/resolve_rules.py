@@ -17,7 +17,14 @@ from generator.diagnostics import Diagnostic, Location
 from generator.durations import Duration, parse_duration
 from generator.humanize import format_value, guess_unit, template_value
 from generator.model import AlertRule, MetricShortcut, Pairs, RecordingRule
-from generator.promql import PromQLError, format_number, parse, parse_selector, value_kind
+from generator.promql import (
+    PromQLError,
+    format_number,
+    parse,
+    parse_selector,
+    unbalanced_bracket,
+    value_kind,
+)
 from generator.source import PosDict, format_path, locate
 from generator.spec import AbsentAlert, Alert, PromQLAlert, ThresholdAlert
 from generator.spec import RecordingRule as RecordingSpec
@@ -47,14 +54,19 @@ class Owner:
     default_for: Duration
     runbook_base_url: str | None
     dashboard_url: str | None
+    # Shortcuts that failed to resolve (already reported): alerts using them stay quiet.
+    broken: frozenset[str] = frozenset()
     diagnostics: list[Diagnostic] = field(default_factory=list)
     records: dict[tuple[str, Pairs], RecordingRule] = field(default_factory=dict)
 
     def where(self, *path: str | int) -> Location:
         return locate(self.raw, path)
 
-    def problem(self, path: tuple[str | int, ...], message: str, hint: str = "") -> None:
-        self.diagnostics.append(Diagnostic(self.where(*path), message, path=format_path(path), hint=hint))
+    def problem(
+        self, path: tuple[str | int, ...], message: str, hint: str = "", *, key: bool = False
+    ) -> None:
+        location = locate(self.raw, path, key=key)
+        self.diagnostics.append(Diagnostic(location, message, path=format_path(path), hint=hint))
 
 
 @dataclass(frozen=True)
@@ -80,8 +92,8 @@ def resolve_rules(
             owner.problem(
                 ("alerts", index, "name"),
                 f"duplicate alert name {spec.name!r} in {owner.name}",
-                hint=f"alert {seen[spec.name]} of this list has the same name; names must be "
-                "unique per service or group",
+                hint=f"the first is at line {owner.where('alerts', seen[spec.name], 'name').line}; "
+                "names must be unique per service or group",
             )
             continue
         seen[spec.name] = index
@@ -113,8 +125,31 @@ def _check_labels(owner: Owner, path: tuple[str | int, ...], labels: dict[str, s
             owner.problem(
                 (*path, key),
                 f"label {key!r} is set by the generator",
-                hint="use the `severity` field, the service's `team`, or the service name",
+                hint=names.RESERVED_LABEL_HINTS[key],
+                key=True,
             )
+
+
+def _offset_location(value: Location, text: str, offset: int) -> Location:
+    """The file position of `text[offset]`, for a value that starts at `value`.
+
+    A multi-line value is a `|` block: its lines follow one another at the block's indentation. A
+    one-line value sits on its line, one column further when it is quoted.
+    """
+    before = text[:offset]
+    line_index = before.count("\n")
+    if line_index == 0 and "\n" not in text.strip():
+        quoted = value.width >= len(text) + 2
+        return Location(value.file, value.line, value.column + offset + (1 if quoted else 0), 1)
+    leading = len(text) - len(text.lstrip("\n"))
+    column = offset - (before.rfind("\n") + 1)
+    return Location(value.file, value.line + line_index - leading, value.column + column, 1)
+
+
+def _one_line(text: str, limit: int = 100) -> str:
+    """An expression on one line for a hint: whitespace folded, long ones shortened."""
+    folded = " ".join(text.split())
+    return folded if len(folded) <= limit else folded[: limit - 3] + "..."
 
 
 def _parse_expr(owner: Owner, path: tuple[str | int, ...], expr: str) -> str | None:
@@ -122,7 +157,22 @@ def _parse_expr(owner: Owner, path: tuple[str | int, ...], expr: str) -> str | N
     try:
         node = parse(text)
     except PromQLError as error:
-        owner.problem(path, f"invalid PromQL: {error}", hint=f"in {text!r}" if len(text) < 120 else "")
+        location = owner.where(*path)
+        offset = unbalanced_bracket(expr)
+        if offset is not None:
+            location = _offset_location(location, expr, offset)
+        owner.diagnostics.append(
+            Diagnostic(
+                location,
+                f"invalid PromQL: {error}",
+                path=format_path(path),
+                hint=f"this `{expr[offset]}` is not closed"
+                if offset is not None and expr[offset] in "([{"
+                else f"this `{expr[offset]}` closes nothing"
+                if offset is not None
+                else "in: " + _one_line(text),
+            )
+        )
         return None
     kind = value_kind(node)
     if kind in ("matrix", "string"):
@@ -182,6 +232,8 @@ def _aggregate(operator: str, by: list[str], inner: str, extra: tuple[str, ...] 
 def _signal(owner: Owner, spec: ThresholdAlert, path: tuple[str | int, ...]) -> Signal | None:
     by = list(spec.by or [])
     location = owner.where(*path, "metric")
+    if spec.metric in owner.broken or (spec.per or "") in owner.broken:
+        return None
     shortcut = owner.shortcuts.get(spec.metric)
     window = spec.rate or owner.rate_window
     if shortcut is None:
@@ -203,7 +255,9 @@ def _signal(owner: Owner, spec: ThresholdAlert, path: tuple[str | int, ...]) -> 
     if shortcut.type == "histogram":
         if spec.quantile is None:
             owner.problem(
-                path, f"{spec.metric!r} is a histogram: say which `quantile` to compare (for example 0.99)"
+                (*path, "metric"),
+                f"{spec.metric!r} is a histogram: say which `quantile` to compare",
+                hint="add `quantile: 0.99` (or 0.95, 0.5) to the alert",
             )
             return None
         buckets = _record(
@@ -272,10 +326,11 @@ def _other_shortcut(
     other = owner.shortcuts.get(spec.per or "")
     if other is None or other.type != expected:
         known = sorted(n for n, s in owner.shortcuts.items() if s.type == expected)
+        what = f"{spec.per!r} is a {other.type}" if other is not None else f"{spec.per!r} is not a shortcut"
         owner.problem(
             (*path, "per"),
             f"`per` must name a {expected} shortcut of the service, got {spec.per!r}",
-            hint="known: " + (", ".join(known) or "none"),
+            hint=f"{what}; {expected} shortcuts: " + (", ".join(known) or "none"),
         )
         return None
     return other
@@ -335,6 +390,8 @@ def _selector_signal(owner: Owner, spec: ThresholdAlert, path: tuple[str | int, 
 
 
 def _absent_selector(owner: Owner, spec: AbsentAlert, path: tuple[str | int, ...]) -> str | None:
+    if spec.absent in owner.broken:
+        return None
     shortcut = owner.shortcuts.get(spec.absent)
     if shortcut is not None:
         return _bucket_selector(shortcut.selector) if shortcut.type == "histogram" else shortcut.selector
@@ -344,7 +401,9 @@ def _absent_selector(owner: Owner, spec: AbsentAlert, path: tuple[str | int, ...
         owner.problem(
             (*path, "absent"),
             f"{error}: {spec.absent!r}",
-            hint="name a metric shortcut of the service or write a selector",
+            hint="name a metric shortcut of the service or write a selector"
+            if owner.service is not None
+            else 'write a selector such as up{job="node"}',
         )
         return None
 
@@ -358,6 +417,7 @@ def _alert(owner: Owner, spec: Alert, index: int) -> AlertRule | None:
                 (*path, "annotations", key),
                 f"annotation {key!r} has its own field",
                 hint=f"write `{'dashboard_url' if key.startswith('dashboard') else key}:` on the alert",
+                key=True,
             )
     for_ = parse_duration(spec.for_) if spec.for_ is not None else owner.default_for
     where = owner.name if owner.service is None else owner.service

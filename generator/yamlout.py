@@ -31,7 +31,8 @@ _NUMBERISH = re.compile(
     r"^[-+]?(\.?[0-9][0-9_]*|0[xob][0-9a-fA-F_]+)(\.[0-9_]*)?([eE][-+]?[0-9]+)?$|^[-+]?\."
 )
 # Characters YAML does not allow raw in a document (outside the printable set of YAML 1.2 §5.1).
-_NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# NEL, LS and PS are line breaks to YAML 1.1 readers (PyYAML), so they are escaped too.
+_NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 @lru_cache(maxsize=65536)
@@ -68,9 +69,10 @@ def scalar(value: Any) -> str:
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
         text = repr(value)
-        if "e" in text or "E" in text:
-            text = f"{value:.17f}".rstrip("0")
-            text = text + "0" if text.endswith(".") else text
+        mantissa, e, exponent = text.partition("e")
+        if e and "." not in mantissa:
+            # YAML 1.1 floats need a dot in the mantissa (`1.0e-17`, not `1e-17`).
+            text = f"{mantissa}.0e{exponent}"
         return text
     text = str(value)
     return text if _is_plain(text) else _quoted(text)

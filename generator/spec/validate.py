@@ -7,6 +7,7 @@ the user wrote it, and say what was expected in words, with a "did you mean" for
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import types
 import typing
@@ -17,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from generator.diagnostics import Diagnostic, Location, quote
-from generator.load import RawDocument
+from generator.load import IncludeFailed, RawDocument
 from generator.source import format_path, locate, step, value_at
 from generator.spec.common import PATTERN_MEANINGS, SECRET_KEYS
 from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, Document
@@ -59,8 +60,37 @@ def validate(raw: RawDocument) -> tuple[ParsedDocument | None, list[Diagnostic]]
     try:
         spec = DOCUMENT_ADAPTER.validate_python(raw.data)
     except ValidationError as error:
-        return None, [_diagnostic(raw, e) for e in error.errors(include_url=False)]
+        errors = _relevant(error.errors(include_url=False))
+        return None, [_with_origin(raw, _diagnostic(raw, e)) for e in errors]
     return ParsedDocument(raw, spec), []
+
+
+def _relevant(errors: list[Any]) -> list[Any]:
+    """Drop errors that only restate a mistake reported already: a value that stands for a failed
+    `!include`, and the missing `password_file` next to an inline `password`."""
+    kept = [e for e in errors if not isinstance(e.get("input"), IncludeFailed)]
+    secrets = {
+        (tuple(e["loc"][:-1]), str(e["loc"][-1]))
+        for e in kept
+        if e["type"] == "extra_forbidden" and SECRET_KEYS.match(str(e["loc"][-1]))
+    }
+    if not secrets:
+        return kept
+    replaced = {(parent, field) for parent, key in secrets for field in (f"{key}_file", "credentials_file")}
+    return [
+        e
+        for e in kept
+        if not (e["type"] == "missing" and (tuple(e["loc"][:-1]), str(e["loc"][-1])) in replaced)
+    ]
+
+
+def _with_origin(raw: RawDocument, diagnostic: Diagnostic) -> Diagnostic:
+    """A value an overlay patched in is reported in the overlay; say which definition it patched."""
+    if diagnostic.location.file in (raw.file, "<unknown>") or raw.index < 0:
+        return diagnostic
+    origin = f"{raw.data.get('kind')}/{raw.data.get('name', '')}".rstrip("/")
+    note = f"this value belongs to {origin} ({raw.file})"
+    return dataclasses.replace(diagnostic, hint=f"{diagnostic.hint}; {note}" if diagnostic.hint else note)
 
 
 def _model_at(kind: str, path: Sequence[str | int]) -> type[BaseModel] | None:
@@ -162,12 +192,22 @@ def _diagnostic(raw: RawDocument, error: Any) -> Diagnostic:
         key = str(user_path[-1]) if user_path else "?"
         location = locate(raw.data, user_path, key=True)
         if SECRET_KEYS.match(key):
+            options = known_keys(kind, user_path[:-1])
+            instead = (
+                f"`{key}_file`"
+                if f"{key}_file" in options
+                else (
+                    "`authorization: {credentials_file: ...}`"
+                    if key in ("token", "bearer_token", "credentials")
+                    else "a `*_file` field"
+                )
+            )
             return Diagnostic(
                 location,
                 f"{key!r} would put a secret into the definitions",
                 path=shown_path,
-                hint=f"write the secret to a file and use `{key}_file` "
-                "(or the field's credentials_file) so it never lands in git or generated files",
+                hint=f"write the secret to a file and use {instead}, "
+                "so it never lands in git or generated files",
             )
         options = known_keys(kind, user_path[:-1])
         hint = _did_you_mean(key, options)
@@ -199,12 +239,37 @@ def _diagnostic(raw: RawDocument, error: Any) -> Diagnostic:
     if kind_of_error == "literal_error":
         expected = str(ctx.get("expected", ""))
         options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
+        text = str(value)
+        # `=>` for `>=`: a reversed operator is a likelier mistake than the closest spelling.
+        hint = f"did you mean {text[::-1]!r}?" if text[::-1] in options else _did_you_mean(text, options)
+        return Diagnostic(
+            location, f"expected one of {expected}{got}", path=shown_path, hint=hint if exists else ""
+        )
+    if kind_of_error == "alert_kind":
+        given = [k for k in ("metric", "expr", "absent") if isinstance(value, dict) and k in value]
+        if len(given) > 1:
+            return Diagnostic(
+                locate(raw.data, [*user_path, given[1]], key=True),
+                f"an alert is one kind, but this one gives both `{given[0]}` and `{given[1]}`",
+                path=shown_path,
+                hint="`metric` makes a threshold alert, `expr` a PromQL alert, `absent` a no-data alert; "
+                "keep one",
+            )
         return Diagnostic(
             location,
-            f"expected one of {expected}{got}",
+            str(error["msg"]),
             path=shown_path,
-            hint=_did_you_mean(str(value), options) if exists else "",
+            hint='for example `metric: errors`, `op: ">"`, `value: 0.05`',
         )
+    if kind_of_error in ("float_parsing", "float_type", "int_parsing", "int_type"):
+        return Diagnostic(location, f"expected a number{got}", path=shown_path)
+    if kind_of_error in ("less_than", "greater_than") and user_path and user_path[-1] == "quantile":
+        hint = (
+            f"a fraction: {quote(float(value) / 100)} for the {value}th percentile"
+            if (isinstance(value, int | float) and 1 < value < 100)
+            else "a fraction between 0 and 1, such as 0.99"
+        )
+        return Diagnostic(location, f"a quantile is between 0 and 1{got}", path=shown_path, hint=hint)
     if kind_of_error == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         meaning = PATTERN_MEANINGS.get(pattern, f"text matching {pattern}")

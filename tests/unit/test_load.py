@@ -1,0 +1,150 @@
+"""Stage 1, load: positions of every value, includes, and what is reported instead of parsed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.diagnostics import Location
+from generator.load import discover, load
+from generator.source import PosDict, PosList, locate
+from tests.conftest import WriteFiles
+
+
+def test_every_value_remembers_its_file_line_and_column(make_repo: WriteFiles) -> None:
+    root = make_repo(
+        {
+            "rules/a.yaml": """
+        kind: Service
+        name: checkout
+        alerts:
+          - name: A
+            for: 5m
+        """
+        }
+    )
+    result = load(root)
+    assert result.diagnostics == []
+    data = result.documents[0].data
+    assert isinstance(data, PosDict)
+    assert data.value_locations["name"] == Location("rules/a.yaml", 2, 7, 8)
+    assert locate(data, ["alerts", 0, "for"]) == Location("rules/a.yaml", 5, 10, 2)
+    assert locate(data, ["alerts", 0, "for"], key=True) == Location("rules/a.yaml", 5, 5, 3)
+    # A path that goes further than the tree stops at the deepest part that exists.
+    assert locate(data, ["alerts", 0, "missing"]).line == 4
+
+
+def test_several_documents_per_file_are_loaded_in_order_and_empty_ones_skipped(make_repo: WriteFiles) -> None:
+    root = make_repo({"rules/a.yaml": "kind: Team\nname: a\n---\n---\nkind: Team\nname: b\n"})
+    result = load(root)
+    assert [d.data["name"] for d in result.documents] == ["a", "b"]
+    assert [d.index for d in result.documents] == [0, 2]
+
+
+def test_duplicate_keys_are_reported_instead_of_silently_keeping_the_last(make_repo: WriteFiles) -> None:
+    root = make_repo({"rules/a.yaml": "kind: Team\nname: a\nname: b\n"})
+    (problem,) = load(root).diagnostics
+    assert problem.location == Location("rules/a.yaml", 3, 1, 4)
+    assert problem.message == "duplicate key 'name' (first written at line 2)"
+
+
+def test_yaml_syntax_errors_name_the_place_and_what_was_open(make_repo: WriteFiles) -> None:
+    root = make_repo({"rules/a.yaml": "kind: Team\nname: [oops\n", "rules/b.yaml": "kind: Team\nname: ok\n"})
+    result = load(root)
+    (problem,) = result.diagnostics
+    # Reported where the bracket opens, which is where the fix goes.
+    assert problem.location == Location("rules/a.yaml", 2, 7, 1)
+    assert problem.message == (
+        "YAML syntax error: this `[ ]` list is not closed: did not find expected ',' or ']' "
+        "(noticed at line 3, column 1)"
+    )
+    # The other file still loads, so its problems are reported in the same run.
+    assert [d.data["name"] for d in result.documents] == ["ok"]
+
+
+def test_include_splices_a_file_relative_to_the_including_one_with_its_own_positions(
+    make_repo: WriteFiles,
+) -> None:
+    root = make_repo(
+        {
+            "rules/a.yaml": "kind: Service\nname: x\nalerts: !include _shared/alerts.yaml\n",
+            "rules/_shared/alerts.yaml": "- name: A\n  expr: up == 0\n",
+        }
+    )
+    result = load(root)
+    assert result.diagnostics == []
+    assert [d.file for d in result.documents] == ["rules/a.yaml"]  # fragments are not loaded alone
+    alerts = result.documents[0].data["alerts"]
+    assert isinstance(alerts, PosList)
+    assert alerts[0]["expr"] == "up == 0"
+    assert locate(result.documents[0].data, ["alerts", 0, "expr"]) == Location(
+        "rules/_shared/alerts.yaml", 2, 9, 7
+    )
+
+
+def test_glob_include_gives_one_item_per_file_in_name_order(make_repo: WriteFiles) -> None:
+    root = make_repo(
+        {
+            "rules/a.yaml": "kind: X\nparts: !include _p/*.yaml\n",
+            "rules/_p/2.yaml": "name: two\n",
+            "rules/_p/1.yaml": "name: one\n",
+        }
+    )
+    (document,) = load(root).documents
+    assert [p["name"] for p in document.data["parts"]] == ["one", "two"]
+
+
+def test_include_problems_are_reported_at_the_include_tag(make_repo: WriteFiles) -> None:
+    root = make_repo(
+        {
+            "rules/a.yaml": "kind: X\nmissing: !include nothere.yaml\nescape: !include ../../../etc/passwd\n"
+            "url: !include http://example.com/x.yaml\nloop: !include _self.yaml\n",
+            "rules/_self.yaml": "again: !include _self.yaml\n",
+        }
+    )
+    problems = {(d.location.file, d.location.line): d.message for d in load(root).diagnostics}
+    assert problems == {
+        ("rules/a.yaml", 2): "included file not found: 'nothere.yaml' (looked for rules/nothere.yaml)",
+        ("rules/a.yaml", 3): "!include '../../../etc/passwd': the path leaves the repository",
+        ("rules/a.yaml", 4): "!include 'http://example.com/x.yaml': only files inside the repository can be "
+        "included, not URLs",
+        # The cycle is reported where it closes: the include inside the included file.
+        (
+            "rules/_self.yaml",
+            1,
+        ): "!include '_self.yaml' closes an include cycle: rules/a.yaml -> rules/_self.yaml -> rules/_self.yaml",
+    }
+
+
+def test_documents_that_are_not_mappings_are_reported(make_repo: WriteFiles) -> None:
+    root = make_repo({"rules/a.yaml": "- kind: Team\n  name: a\n"})
+    (problem,) = load(root).diagnostics
+    assert (
+        problem.message == "document 1 is a PosList, expected a mapping with a `kind` key"
+        or "expected a mapping with a `kind` key" in problem.message
+    )
+
+
+def test_discovery_reads_only_the_input_folders_and_skips_fragments(tmp_path: Path) -> None:
+    for name in (
+        "rules/b.yaml",
+        "rules/a.yml",
+        "rules/_x.yaml",
+        "rules/_frag/y.yaml",
+        "rules/.hidden.yaml",
+        "prometheus/p.yaml",
+        "generated/prometheus/prometheus.yml",
+        "rules/readme.md",
+        "other/z.yaml",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("kind: Team\nname: t\n")
+    found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
+    assert found == ["prometheus/p.yaml", "rules/a.yml", "rules/b.yaml"]
+
+
+def test_text_that_is_not_utf8_is_reported(make_repo: WriteFiles) -> None:
+    root = make_repo({})
+    (root / "rules").mkdir()
+    (root / "rules" / "a.yaml").write_bytes(b"kind: Team\nname: \xff\xfe\n")
+    (problem,) = load(root).diagnostics
+    assert problem.location.file == "rules/a.yaml"

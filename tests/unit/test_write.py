@@ -1,0 +1,86 @@
+"""The writer: atomic, deterministic, untouched when unchanged, stale files removed via the manifest."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from generator import conventions as names
+from generator.compile import Artifact
+from generator.write import diff, plan, render, serialize, write
+
+
+def _files(**contents: str) -> dict[str, bytes]:
+    return render(
+        [Artifact(f"prometheus/{k}.yml", {"key": v}, ("rules/x.yaml",)) for k, v in contents.items()], None
+    )
+
+
+def test_a_header_names_the_sources_and_environment_and_nothing_varies() -> None:
+    artifact = Artifact("prometheus/a.yml", {"k": "v"}, ("rules/a.yaml", "rules/b.yaml"))
+    assert serialize(artifact, "prod").decode() == (
+        f"# {names.GENERATED_HEADER}\n# Source: rules/a.yaml, rules/b.yaml\n# Environment: prod\nk: v\n"
+    )
+    assert serialize(artifact, "prod") == serialize(artifact, "prod")
+
+
+def test_json_artifacts_are_sorted_and_have_no_header() -> None:
+    artifact = Artifact("x.json", {"b": 1, "a": [1, 2]}, ("s",), format="json")
+    assert serialize(artifact, None) == b'{\n  "a": [\n    1,\n    2\n  ],\n  "b": 1\n}\n'
+
+
+def test_the_first_write_creates_everything_and_a_manifest(tmp_path: Path) -> None:
+    files = _files(a="1", b="2")
+    changes = plan(tmp_path, files)
+    assert changes.created == [names.MANIFEST_FILE, "prometheus/a.yml", "prometheus/b.yml"]
+    write(tmp_path, files, changes)
+    assert (tmp_path / "prometheus/a.yml").read_bytes() == files["prometheus/a.yml"]
+    manifest = (tmp_path / names.MANIFEST_FILE).read_text().splitlines()
+    assert manifest[-2:] == ["prometheus/a.yml", "prometheus/b.yml"]
+    assert plan(tmp_path, files).clean
+
+
+def test_unchanged_files_are_not_touched_and_changed_ones_are_replaced(tmp_path: Path) -> None:
+    files = _files(a="1", b="2")
+    write(tmp_path, files, plan(tmp_path, files))
+    before = {p: (tmp_path / p).stat() for p in files}
+    os.utime(tmp_path / "prometheus/a.yml", (1_000_000, 1_000_000))
+    changed = _files(a="1", b="3")
+    changes = plan(tmp_path, changed)
+    assert changes.changed == ["prometheus/b.yml"] and changes.unchanged == 2
+    write(tmp_path, changed, changes)
+    after_a = (tmp_path / "prometheus/a.yml").stat()
+    assert after_a.st_mtime == 1_000_000 and after_a.st_ino == before["prometheus/a.yml"].st_ino
+    # A replaced file is a new inode: readers never see it half written.
+    assert (tmp_path / "prometheus/b.yml").stat().st_ino != before["prometheus/b.yml"].st_ino
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_files_the_build_no_longer_produces_are_removed_but_foreign_files_stay(tmp_path: Path) -> None:
+    write(tmp_path, _files(a="1", b="2"), plan(tmp_path, _files(a="1", b="2")))
+    (tmp_path / "prometheus" / "notes.txt").write_text("mine")
+    fewer = _files(a="1")
+    changes = plan(tmp_path, fewer)
+    assert changes.removed == ["prometheus/b.yml"]
+    write(tmp_path, fewer, changes)
+    assert not (tmp_path / "prometheus/b.yml").exists()
+    assert (tmp_path / "prometheus/notes.txt").read_text() == "mine"
+
+
+def test_empty_folders_left_by_removed_files_are_pruned(tmp_path: Path) -> None:
+    deep = render([Artifact("prometheus/rules/team/a.yml", {}, ())], None)
+    write(tmp_path, deep, plan(tmp_path, deep))
+    none = render([], None)
+    write(tmp_path, none, plan(tmp_path, none))
+    assert not (tmp_path / "prometheus").exists()
+    assert (tmp_path / names.MANIFEST_FILE).exists()
+
+
+def test_check_mode_reports_a_unified_diff(tmp_path: Path) -> None:
+    write(tmp_path, _files(a="1"), plan(tmp_path, _files(a="1")))
+    newer = _files(a="2", c="3")
+    changes = plan(tmp_path, newer)
+    text = diff(tmp_path, newer, changes)
+    assert "--- a/prometheus/a.yml\n+++ b/prometheus/a.yml\n" in text
+    assert '-key: "1"\n+key: "2"\n' in text
+    assert "+++ b/prometheus/c.yml\n" in text
