@@ -41,9 +41,6 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-UNKNOWN_LOCATION = Location("<generated>")
-
-
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem found in the definitions or in what they generate."""
@@ -61,14 +58,6 @@ class Diagnostic:
     def headline(self) -> str:
         where = f"{self.path}: " if self.path else ""
         return f"{self.location}: {self.severity}: {where}{self.message} [{self.code}]"
-
-
-class DiagnosticsError(Exception):
-    """Raised by the library when a stage found errors; carries all of them."""
-
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
-        super().__init__(f"{len(self.diagnostics)} problem(s) in the definitions")
 
 
 def quote(value: object) -> str:

@@ -44,11 +44,6 @@ class Duration:
     def __str__(self) -> str:
         return self.raw or format_duration(self.milliseconds)
 
-    @property
-    def canonical(self) -> str:
-        """The spelling Prometheus itself prints (largest units first, `0s` for zero)."""
-        return format_duration(self.milliseconds)
-
 
 def parse_duration(text: str) -> Duration:
     """Parse `text` strictly; units must appear at most once, largest first."""

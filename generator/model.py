@@ -6,8 +6,7 @@ checks can point into the definitions. No optional is left for a compiler to gue
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from generator.diagnostics import Location
 from generator.durations import Duration
@@ -177,4 +176,3 @@ class Model:
     prometheus: PrometheusServer
     settings: Settings
     files: tuple[str, ...]
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -98,8 +98,10 @@ def unbalanced_bracket(text: str) -> int | None:
         elif char in "([{":
             stack.append(index)
         elif char in _CLOSERS:
-            if not stack or text[stack[-1]] != _CLOSERS[char]:
+            if not stack:
                 return index
+            if text[stack[-1]] != _CLOSERS[char]:
+                return stack[-1]  # `x{a="b")`: the `{` is the one left open
             stack.pop()
     return stack[0] if stack else None
 
@@ -132,18 +134,6 @@ def walk(node: Any) -> Iterator[Any]:
 
     pp.walk(node, visit)
     return iter(found)
-
-
-def functions(node: Any) -> set[str]:
-    return {n.func.name for n in walk(node) if isinstance(n, pp.Call)}
-
-
-def vector_selectors(node: Any) -> list[Any]:
-    return [n for n in walk(node) if isinstance(n, pp.VectorSelector)]
-
-
-def metric_names(node: Any) -> set[str]:
-    return {n.name for n in vector_selectors(node) if n.name}
 
 
 def calls(node: Any) -> list[Any]:

@@ -115,12 +115,3 @@ def format_path(path: Sequence[str | int]) -> str:
         else:
             out += ("." if out else "") + part
     return out
-
-
-def plain(tree: Any) -> Any:
-    """Drop positions: plain dicts and lists, for hashing and comparison."""
-    if isinstance(tree, dict):
-        return {k: plain(v) for k, v in tree.items()}
-    if isinstance(tree, list):
-        return [plain(v) for v in tree]
-    return tree

@@ -30,7 +30,9 @@ def test_the_definitions_build_without_findings() -> None:
 def test_committed_generated_folder_is_up_to_date() -> None:
     result = build(REPO)
     changes = plan(REPO / "generated", result.files)
-    assert changes.clean, "generated/ is stale; run `gen build`:\n" + diff(REPO / "generated", result.files, changes)
+    assert changes.clean, "generated/ is stale; run `gen build`:\n" + diff(
+        REPO / "generated", result.files, changes
+    )
 
 
 @pytest.mark.parametrize("environment", [None, "prod"], ids=["default", "prod"])
@@ -48,9 +50,17 @@ def test_the_catalogue_covers_application_system_infrastructure_and_business_met
     generated = "".join(p.read_text() for p in (REPO / "generated/prometheus").rglob("*.yml"))
     catalogue = {
         "application": ["http_requests_total", "http_request_duration_seconds_bucket"],
-        "system": ["node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_filesystem_avail_bytes",
-                   "node_network_receive_errs_total"],
-        "infrastructure": ["pg_stat_activity_count", "session_cache_requests_total", "rabbitmq_queue_messages_ready"],
+        "system": [
+            "node_cpu_seconds_total",
+            "node_memory_MemAvailable_bytes",
+            "node_filesystem_avail_bytes",
+            "node_network_receive_errs_total",
+        ],
+        "infrastructure": [
+            "pg_stat_activity_count",
+            "session_cache_requests_total",
+            "rabbitmq_queue_messages_ready",
+        ],
         "business": ["shop_signups_total", "shop_revenue_euros_total", "shop_orders_total"],
     }
     missing = {area: [m for m in metrics if m not in generated] for area, metrics in catalogue.items()}
@@ -60,8 +70,10 @@ def test_the_catalogue_covers_application_system_infrastructure_and_business_met
 
 
 SECRET_PATTERNS = [
-    re.compile(r"^\s*(password|bearer_token|api_key|auth_token|token|secret|credentials|service_key|routing_key):",
-               re.MULTILINE),
+    re.compile(
+        r"^\s*(password|bearer_token|api_key|auth_token|token|secret|credentials|service_key|routing_key):",
+        re.MULTILINE,
+    ),
     re.compile(r"https?://[^/\s:@]+:[^/\s@]+@"),  # credentials inside a URL
     re.compile(r"[?&](token|key|secret|password|sig)=", re.IGNORECASE),
 ]
@@ -86,14 +98,23 @@ def test_the_secret_scan_would_catch_a_leak(tmp_path: Path) -> None:
 def test_the_readme_commands_are_the_ones_ci_runs() -> None:
     readme = (REPO / "README.md").read_text()
     commands = re.findall(r"```sh\n(.+?)\n```", readme, re.DOTALL)
-    assert commands[:2] == ["scripts/bootstrap.sh && .venv/bin/gen build && .venv/bin/gen check",
-                            "scripts/bootstrap.sh --test && .venv/bin/pytest"]
+    assert commands[:2] == [
+        "scripts/bootstrap.sh && .venv/bin/gen build && .venv/bin/gen check",
+        "scripts/bootstrap.sh --test && .venv/bin/pytest",
+    ]
     assert commands[1] in (REPO / ".ci/run").read_text()
 
 
 def test_lint_and_types_are_clean() -> None:
-    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "generator", "tests", "bench"], cwd=REPO,
-                          capture_output=True, text=True, check=False)
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "generator", "tests", "bench"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ruff.returncode == 0, ruff.stdout
-    mypy = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, check=False)
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, check=False
+    )
     assert mypy.returncode == 0, mypy.stdout

@@ -7,11 +7,10 @@ import pytest
 from generator.promql import (
     PromQLError,
     format_number,
-    functions,
-    metric_names,
     output_labels,
     parse,
     parse_selector,
+    unbalanced_bracket,
     value_kind,
 )
 
@@ -94,12 +93,6 @@ def test_value_kinds(expr: str, kind: str) -> None:
     assert value_kind(parse(expr)) == kind
 
 
-def test_functions_and_metric_names_are_collected() -> None:
-    node = parse('sum(rate(a_total[5m])) / sum(rate(b_total{x="y"}[5m])) > bool 0 and absent(c)')
-    assert functions(node) == {"rate", "absent"}
-    assert metric_names(node) == {"a_total", "b_total", "c"}
-
-
 @pytest.mark.parametrize(
     ("value", "text"),
     [
@@ -121,3 +114,21 @@ def test_parse_errors_without_detail_get_a_readable_message() -> None:
     with pytest.raises(PromQLError) as error:
         parse("foo bar")
     assert "invalid PromQL" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ("sum(rate(x[5m]))", None),
+        ("sum(x", 3),
+        ('x{a="("}', None),
+        ('x{a="\\"("}', None),
+        ("x)", 1),
+        ("sum(x{a=\"b\")", 5),
+        ("\n  a{b=\"x\"\n  / y\n", 4),
+    ],
+    ids=["balanced", "unclosed-paren", "bracket-inside-quotes", "escaped-quote-inside-quotes", "stray-closer",
+         "closer-of-the-wrong-kind", "multi-line"],
+)
+def test_the_bracket_that_breaks_an_expression_is_found(text: str, offset: int | None) -> None:
+    assert unbalanced_bracket(text) == offset
