@@ -18,7 +18,7 @@ from generator.checks.tools import run_promtool
 from generator.diagnostics import Diagnostic, Severity, SourceCache, has_errors, render_all, summary
 from generator.pipeline import BuildResult, UnknownEnvironment, build
 from generator.schema import definitions_schema
-from generator.write import diff, plan, write
+from generator.write import diff, diffstat, plan, write
 
 ROOT_OPTION = click.option(
     "--root",
@@ -76,9 +76,10 @@ def main() -> None:
     is_flag=True,
     help="Write nothing; fail with a diff when the output folder is out of date.",
 )
+@click.option("--diff", "show_diff", is_flag=True, help="Also print the unified diff of what changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 def build_command(
-    root: Path, environment: str | None, out: Path | None, check_only: bool, quiet: bool
+    root: Path, environment: str | None, out: Path | None, check_only: bool, show_diff: bool, quiet: bool
 ) -> None:
     """Compile the definitions into the output folder (atomically, unchanged files untouched)."""
     result = _build(root, environment)
@@ -100,12 +101,18 @@ def build_command(
             err=True,
         )
         sys.exit(1)
+    changed_lines = diffstat(target, result.files, changes) if not quiet else []
+    text = diff(target, result.files, changes) if show_diff else ""
     write(target, result.files, changes)
     if not quiet:
         click.echo(
             f"{target}: {len(changes.created)} new, {len(changes.changed)} changed, "
             f"{len(changes.removed)} removed, {changes.unchanged} unchanged"
         )
+        for path, status, added, removed in changed_lines:
+            click.echo(f"  {status} {path} (+{added} -{removed})")
+    if text:
+        click.echo(text, nl=False)
 
 
 @main.command("check")

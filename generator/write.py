@@ -108,6 +108,23 @@ def diff(out: Path, files: dict[str, bytes], result: Plan) -> str:
     return "".join(chunks)
 
 
+def diffstat(out: Path, files: dict[str, bytes], result: Plan) -> list[tuple[str, str, int, int]]:
+    """Per changed file: a status letter (A added, M modified, D deleted), lines added and removed."""
+    rows: list[tuple[str, str, int, int]] = []
+    for status, paths in (("A", result.created), ("M", result.changed), ("D", result.removed)):
+        for path in paths:
+            old = (_read(out / path) or b"").decode(errors="replace").splitlines()
+            new = files.get(path, b"").decode(errors="replace").splitlines()
+            added = removed = 0
+            for line in difflib.unified_diff(old, new, lineterm="", n=0):
+                if line.startswith("+") and not line.startswith("+++"):
+                    added += 1
+                elif line.startswith("-") and not line.startswith("---"):
+                    removed += 1
+            rows.append((path, status, added, removed))
+    return sorted(rows)
+
+
 def _atomic_write(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

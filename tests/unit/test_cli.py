@@ -66,6 +66,18 @@ def test_build_writes_generated_and_a_second_build_is_byte_identical(repo: Path)
     assert _tree(repo / "generated") == first
 
 
+def test_build_names_each_changed_file_and_diff_shows_the_lines(repo: Path) -> None:
+    assert _run("build", "--root", str(repo))[0] == 0
+    (repo / "rules/checkout.yaml").write_text(SERVICE.replace("0.05", "0.02"))
+    code, out, _ = _run("build", "--root", str(repo), "--diff")
+    assert code == 0
+    assert "  M prometheus/rules/payments/checkout.yml (+3 -3)\n" in out
+    assert '+          service:errors_per_requests:ratio_rate5m{service="checkout"} > 0.02\n' in out
+    (repo / "rules/checkout.yaml").write_text(SERVICE.replace("0.05", "0.02").replace("HighErrors", "TooManyErrors"))
+    code, out, _ = _run("build", "--root", str(repo))
+    assert "  M prometheus/rules/payments/checkout.yml (+1 -1)\n" in out and "---" not in out
+
+
 def test_build_check_fails_with_a_diff_when_generated_is_stale(repo: Path) -> None:
     assert _run("build", "--root", str(repo))[0] == 0
     code, out, _ = _run("build", "--root", str(repo), "--check")
