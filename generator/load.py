@@ -18,11 +18,10 @@ from typing import Any
 import yaml
 import yaml_include
 
+from generator.conventions import INPUT_DIRS
 from generator.diagnostics import Diagnostic, Location
 from generator.source import PosDict, PosList
 
-# The folders that hold definitions, in the order users meet them in the README.
-INPUT_DIRS = ("rules", "prometheus", "alertmanager", "dashboards")
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -40,6 +39,8 @@ class LoadResult:
     documents: list[RawDocument] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Files spliced in by `!include`: inputs too, for whoever decides whether a build is current.
+    included: set[str] = field(default_factory=set)
 
 
 def discover(root: Path) -> list[Path]:
@@ -76,6 +77,7 @@ class _Context:
         self.root = root.resolve()
         self.diagnostics: list[Diagnostic] = []
         self.stack: list[Path] = []
+        self.included: set[str] = set()
 
     def display(self, path: Path) -> str:
         try:
@@ -160,6 +162,7 @@ def _construct_include(loader: _Loader, node: yaml.Node) -> Any:
                 Diagnostic(location, f"!include {target!r} closes an include cycle: {chain}", code="include")
             )
             return INCLUDE_FAILED
+        context.included.add(context.display(path))
         documents = list(_parse_stream(stream.read(), path, context, location))
         if len(documents) != 1:
             context.diagnostics.append(
@@ -304,7 +307,7 @@ def _kind_of(value: Any) -> str:
     return "number" if isinstance(value, int | float) else "text" if isinstance(value, str) else "value"
 
 
-def load_file(path: Path, root: Path) -> tuple[list[RawDocument], list[Diagnostic]]:
+def load_file(path: Path, root: Path) -> tuple[list[RawDocument], list[Diagnostic], set[str]]:
     """Parse one definition file into its non-empty documents."""
     context = _Context(root)
     name = context.display(path)
@@ -322,14 +325,15 @@ def load_file(path: Path, root: Path) -> tuple[list[RawDocument], list[Diagnosti
             )
             continue
         documents.append(RawDocument(name, index, data))
-    return documents, context.diagnostics
+    return documents, context.diagnostics, context.included
 
 
 def load(root: Path) -> LoadResult:
     """Load every definition file of the repository at `root`."""
     result = LoadResult()
     for path in discover(root):
-        documents, diagnostics = load_file(path, root)
+        documents, diagnostics, included = load_file(path, root)
+        result.included |= included
         result.files.append(path.relative_to(root).as_posix())
         result.documents.extend(documents)
         result.diagnostics.extend(diagnostics)

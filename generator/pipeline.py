@@ -79,7 +79,7 @@ def parse(
         diagnostics.extend(problems)
         if parsed is not None:
             documents.append(parsed)
-    return documents, diagnostics, loaded.files
+    return documents, diagnostics, sorted({*loaded.files, *loaded.included})
 
 
 def build(root: Path, environment: str | None = None) -> BuildResult:

@@ -41,12 +41,16 @@ def _is_plain(text: str) -> bool:
         return False
     if text.endswith((" ", ":")) or ": " in text or " #" in text:
         return False
-    if _NUMBERISH.match(text):
+    if _NUMBERISH.match(text) or text == "=":
         return False
-    try:
-        return bool(yaml.safe_load(text) == text)
-    except yaml.YAMLError:
-        return False
+    if text[0].isdigit():
+        # Dates, times and sexagesimal numbers (`2026-11-23`, `1:20`) start with a digit; ask the
+        # reader itself about these rare cases. Everything else the rules above already decide.
+        try:
+            return bool(yaml.safe_load(text) == text)
+        except yaml.YAMLError:
+            return False
+    return True
 
 
 def _quoted(text: str) -> str:

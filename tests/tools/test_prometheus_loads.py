@@ -52,9 +52,16 @@ def prometheus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
     config_path.write_text(yaml.safe_dump(config))
     port = _free_port()
     process = subprocess.Popen(
-        [binary, f"--config.file={config_path}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            binary,
+            f"--config.file={config_path}",
+            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -65,7 +72,7 @@ def prometheus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    stderr = process.stderr.read() if process.stderr else ''
+                    stderr = process.stderr.read() if process.stderr else ""
                     raise AssertionError(f"Prometheus did not start: {stderr}") from None
                 time.sleep(0.1)
         yield url, out
@@ -80,8 +87,10 @@ def test_prometheus_loads_every_group_and_job_and_evaluates_every_rule(prometheu
     for path in sorted((out / "prometheus/rules").rglob("*.yml")):
         for group in yaml.safe_load(path.read_text())["groups"]:
             expected_groups[group["name"]] = len(group["rules"])
-    expected_jobs = {job["job_name"] for job in yaml.safe_load((out / "prometheus/prometheus.yml").read_text())
-                     ["scrape_configs"]}
+    expected_jobs = {
+        job["job_name"]
+        for job in yaml.safe_load((out / "prometheus/prometheus.yml").read_text())["scrape_configs"]
+    }
 
     # Wait until every group has been evaluated once (lastEvaluation is set).
     deadline = time.monotonic() + 30
@@ -92,7 +101,9 @@ def test_prometheus_loads_every_group_and_job_and_evaluates_every_rule(prometheu
             break
         time.sleep(0.2)
     assert {g["name"]: len(g["rules"]) for g in groups} == expected_groups
-    unhealthy = [(g["name"], r["name"], r.get("lastError")) for g in groups for r in g["rules"] if r["health"] != "ok"]
+    unhealthy = [
+        (g["name"], r["name"], r.get("lastError")) for g in groups for r in g["rules"] if r["health"] != "ok"
+    ]
     assert unhealthy == []
 
     # Discovery hands targets to the scrape manager a few seconds after start.

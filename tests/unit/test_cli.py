@@ -61,7 +61,7 @@ def test_build_writes_generated_and_a_second_build_is_byte_identical(repo: Path)
     assert code == 0, out
     first = _tree(repo / "generated")
     assert "prometheus/prometheus.yml" in first and "prometheus/rules/payments/checkout.yml" in first
-    code, out, _ = _run("build", "--root", str(repo))
+    code, out, _ = _run("build", "--root", str(repo), "--no-cache")
     assert code == 0 and out.strip().endswith(f"{len(first)} unchanged")
     assert _tree(repo / "generated") == first
 
@@ -73,7 +73,9 @@ def test_build_names_each_changed_file_and_diff_shows_the_lines(repo: Path) -> N
     assert code == 0
     assert "  M prometheus/rules/payments/checkout.yml (+3 -3)\n" in out
     assert '+          service:errors_per_requests:ratio_rate5m{service="checkout"} > 0.02\n' in out
-    (repo / "rules/checkout.yaml").write_text(SERVICE.replace("0.05", "0.02").replace("HighErrors", "TooManyErrors"))
+    (repo / "rules/checkout.yaml").write_text(
+        SERVICE.replace("0.05", "0.02").replace("HighErrors", "TooManyErrors")
+    )
     code, out, _ = _run("build", "--root", str(repo))
     assert "  M prometheus/rules/payments/checkout.yml (+1 -1)\n" in out and "---" not in out
 

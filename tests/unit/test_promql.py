@@ -124,11 +124,18 @@ def test_parse_errors_without_detail_get_a_readable_message() -> None:
         ('x{a="("}', None),
         ('x{a="\\"("}', None),
         ("x)", 1),
-        ("sum(x{a=\"b\")", 5),
-        ("\n  a{b=\"x\"\n  / y\n", 4),
+        ('sum(x{a="b")', 5),
+        ('\n  a{b="x"\n  / y\n', 4),
     ],
-    ids=["balanced", "unclosed-paren", "bracket-inside-quotes", "escaped-quote-inside-quotes", "stray-closer",
-         "closer-of-the-wrong-kind", "multi-line"],
+    ids=[
+        "balanced",
+        "unclosed-paren",
+        "bracket-inside-quotes",
+        "escaped-quote-inside-quotes",
+        "stray-closer",
+        "closer-of-the-wrong-kind",
+        "multi-line",
+    ],
 )
 def test_the_bracket_that_breaks_an_expression_is_found(text: str, offset: int | None) -> None:
     assert unbalanced_bracket(text) == offset

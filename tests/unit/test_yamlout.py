@@ -72,3 +72,11 @@ def test_keys_keep_the_compilers_order_and_lists_are_indented() -> None:
 def test_control_characters_are_escaped() -> None:
     assert scalar("a\x07b") == '"a\\u0007b"'
     assert yaml.safe_load(dump({"k": "a\x85b\x7f"})) == {"k": "a\x85b\x7f"}
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet="aeflnorstuyYNO019_ ./:+()=-~#x", min_size=1, max_size=12))
+def test_every_plain_scalar_decision_reads_back_as_the_same_string(text: str) -> None:
+    # Texts built from the characters plain scalars may use, plus the spellings of booleans, nulls,
+    # numbers and times, so the plain/quoted decision itself is exercised.
+    assert yaml.safe_load(dump({"k": text})) == {"k": text}
