@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from generator import conventions as names
@@ -25,6 +25,7 @@ from generator.source import format_path, locate
 from generator.spec.validate import ParsedDocument
 
 DEFAULTS_LOCATION = Location("<defaults>")
+T = TypeVar("T")
 UP_SHORTCUT = "up"
 _SECRET_QUERY = re.compile(r"(token|key|secret|password|passwd|auth|signature|sig)", re.IGNORECASE)
 
@@ -168,22 +169,26 @@ def _prometheus(document: ParsedDocument | None, problems: _Problems) -> m.Prome
     )
 
 
-def _teams(documents: list[ParsedDocument], problems: _Problems) -> dict[str, tuple[s.Team, ParsedDocument]]:
-    teams: dict[str, tuple[s.Team, ParsedDocument]] = {}
+def _by_name(
+    documents: list[ParsedDocument], kind: type[T], what: str, problems: _Problems
+) -> dict[str, tuple[T, ParsedDocument]]:
+    """Definitions of one kind by name; a second one of the same name is reported."""
+    found: dict[str, tuple[T, ParsedDocument]] = {}
     for document in documents:
         spec = document.spec
-        if not isinstance(spec, s.Team):
+        if not isinstance(spec, kind):
             continue
-        if spec.name in teams:
+        name = str(getattr(spec, "name", ""))
+        if name in found:
             problems.add(
                 document,
                 ["name"],
-                f"duplicate team {spec.name!r}",
-                hint=f"first declared at {teams[spec.name][1].location}",
+                f"duplicate {what} {name!r}",
+                hint=f"first declared at {found[name][1].location}",
             )
             continue
-        teams[spec.name] = (spec, document)
-    return teams
+        found[name] = (spec, document)
+    return found
 
 
 def _team_ref(
@@ -273,21 +278,8 @@ def resolve(
     problems = _Problems()
     settings = _settings(_singleton(problems, documents, "Settings"), problems)
     prometheus = _prometheus(_singleton(problems, documents, "Prometheus"), problems)
-    teams = _teams(documents, problems)
-
-    services: dict[str, tuple[s.Service, ParsedDocument]] = {}
-    for document in documents:
-        spec = document.spec
-        if isinstance(spec, s.Service):
-            if spec.name in services:
-                problems.add(
-                    document,
-                    ["name"],
-                    f"duplicate service {spec.name!r}",
-                    hint=f"first declared at {services[spec.name][1].location}",
-                )
-                continue
-            services[spec.name] = (spec, document)
+    teams = _by_name(documents, s.Team, "team", problems)
+    services = _by_name(documents, s.Service, "service", problems)
 
     scrape_jobs: list[m.ScrapeJob] = []
     resolved_services: list[m.Service] = []

@@ -229,6 +229,14 @@ def _aggregate(operator: str, by: list[str], inner: str, extra: tuple[str, ...] 
     return f"{operator} by ({', '.join(labels)}) ({inner})" if labels else f"{operator}({inner})"
 
 
+def _rate(
+    owner: Owner, name: str, shortcut: MetricShortcut, window: str, by: list[str], location: Location
+) -> str:
+    """The recorded, summed per-second rate of a counter shortcut."""
+    expr = _aggregate("sum", by, f"rate({shortcut.selector}[{window}])")
+    return _record(owner, names.rate_record(name, window, by), expr, location)
+
+
 def _signal(owner: Owner, spec: ThresholdAlert, path: tuple[str | int, ...]) -> Signal | None:
     by = list(spec.by or [])
     location = owner.where(*path, "metric")
@@ -274,23 +282,13 @@ def _signal(owner: Owner, spec: ThresholdAlert, path: tuple[str | int, ...]) -> 
         )
         return Signal(quantile, f"{names.quantile_tag(spec.quantile)} {phrase}", shortcut.unit)
     if shortcut.type == "counter":
-        numerator = _record(
-            owner,
-            names.rate_record(spec.metric, window, by),
-            _aggregate("sum", by, f"rate({shortcut.selector}[{window}])"),
-            location,
-        )
+        numerator = _rate(owner, spec.metric, shortcut, window, by, location)
         if spec.per is None:
             return Signal(numerator, f"{phrase} per second", "requests_per_second")
         other = _other_shortcut(owner, spec, path, "counter")
         if other is None:
             return None
-        denominator = _record(
-            owner,
-            names.rate_record(spec.per, window, by),
-            _aggregate("sum", by, f"rate({other.selector}[{window}])"),
-            location,
-        )
+        denominator = _rate(owner, spec.per, other, window, by, location)
         ratio = _record(
             owner,
             names.ratio_record(spec.metric, spec.per, window, by),
