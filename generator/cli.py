@@ -57,6 +57,8 @@ def _no_cyclic_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        # What the build made lives until exit; keep the collector from rescanning it.
+        gc.freeze()
         gc.enable()
 
 

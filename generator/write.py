@@ -113,8 +113,11 @@ def diffstat(out: Path, files: dict[str, bytes], result: Plan) -> list[tuple[str
     rows: list[tuple[str, str, int, int]] = []
     for status, paths in (("A", result.created), ("M", result.changed), ("D", result.removed)):
         for path in paths:
-            old = (_read(out / path) or b"").decode(errors="replace").splitlines()
             new = files.get(path, b"").decode(errors="replace").splitlines()
+            if status == "A":
+                rows.append((path, status, len(new), 0))
+                continue
+            old = (_read(out / path) or b"").decode(errors="replace").splitlines()
             added = removed = 0
             for line in difflib.unified_diff(old, new, lineterm="", n=0):
                 if line.startswith("+") and not line.startswith("+++"):
@@ -125,7 +128,8 @@ def diffstat(out: Path, files: dict[str, bytes], result: Plan) -> list[tuple[str
     return sorted(rows)
 
 
-def _atomic_write(path: Path, content: bytes) -> None:
+def _stage(path: Path, content: bytes) -> Path:
+    """Write `content` to a synced temporary file beside `path`; return the temporary's path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -134,20 +138,31 @@ def _atomic_write(path: Path, content: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return Path(temporary)
 
 
 def write(out: Path, files: dict[str, bytes], result: Plan) -> None:
-    """Apply a plan: changed and new files first, the manifest last, then stale files go."""
+    """Apply a plan in two phases: stage every new and changed file as a synced temporary file,
+    then rename them all into place (the manifest last) and remove stale files. A failure while
+    staging (disk full, permissions) removes the temporaries and leaves the folder as it was; the
+    renames that follow are each atomic and take microseconds, so readers see whole files only."""
     manifest = names.MANIFEST_FILE
-    for path in [*result.created, *result.changed]:
-        if path != manifest:
-            _atomic_write(out / path, files[path])
+    paths = [p for p in [*result.created, *result.changed] if p != manifest]
     if manifest in result.created or manifest in result.changed:
-        _atomic_write(out / manifest, files[manifest])
+        paths.append(manifest)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path in paths:
+            staged.append((_stage(out / path, files[path]), out / path))
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    for temporary, target in staged:
+        os.replace(temporary, target)
     for path in result.removed:
         (out / path).unlink(missing_ok=True)
         _prune_empty_dirs((out / path).parent, out)

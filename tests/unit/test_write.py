@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from generator import conventions as names
+from generator import write as write_module
 from generator.compile import Artifact
-from generator.write import diff, plan, render, serialize, write
+from generator.write import diff, diffstat, plan, render, serialize, write
 
 
 def _files(**contents: str) -> dict[str, bytes]:
@@ -84,3 +87,32 @@ def test_check_mode_reports_a_unified_diff(tmp_path: Path) -> None:
     assert "--- a/prometheus/a.yml\n+++ b/prometheus/a.yml\n" in text
     assert '-key: "1"\n+key: "2"\n' in text
     assert "+++ b/prometheus/c.yml\n" in text
+
+
+def test_a_failure_while_staging_leaves_the_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, _files(a="1", b="2"), plan(tmp_path, _files(a="1", b="2")))
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    newer = _files(a="9", b="8")
+    real_stage = write_module._stage
+    calls = []
+
+    def failing_stage(path: Path, content: bytes) -> Path:
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_stage(path, content)
+
+    monkeypatch.setattr(write_module, "_stage", failing_stage)
+    with pytest.raises(OSError):
+        write(tmp_path, newer, plan(tmp_path, newer))
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before  # no temporaries left
+
+
+def test_the_changed_line_counts_of_a_plan(tmp_path: Path) -> None:
+    write(tmp_path, _files(a="1", b="2"), plan(tmp_path, _files(a="1", b="2")))
+    newer = _files(a="1", b="3", c="4")
+    rows = diffstat(tmp_path, newer, plan(tmp_path, newer))
+    assert ("prometheus/b.yml", "M", 1, 1) in rows
+    assert ("prometheus/c.yml", "A", 3, 0) in rows
