@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +23,9 @@ from generator.diagnostics import Diagnostic, Severity, SourceCache, has_errors,
 
 if TYPE_CHECKING:
     from generator.pipeline import BuildResult
+
+# Routing tests run in amtool when it is there; the Python evaluation is their offline stand-in.
+ROUTING_TESTS = "routing/tests"
 
 # The pipeline, pydantic and the parsers are imported inside the commands that need them, so that
 # `gen build` with nothing changed answers from the cache without paying for their import.
@@ -162,7 +166,7 @@ def check_command(
     root: Path, environment: str | None, disabled: tuple[str, ...], offline: bool, quiet: bool
 ) -> None:
     """Run the offline checks and promtool on what the definitions generate."""
-    from generator.checks.tools import run_promtool
+    from generator.checks.tools import run_tools
     from generator.write import plan, write
 
     unknown = checks.unknown_ids(disabled)
@@ -171,18 +175,19 @@ def check_command(
     result = _build(root, environment)
     diagnostics = list(result.diagnostics)
     if result.ok and result.model is not None:
-        diagnostics += checks.run(result.model, disabled)
+        offline_only = () if offline or shutil.which("amtool") is None else (ROUTING_TESTS,)
+        diagnostics += checks.run(result.model, (*disabled, *offline_only))
         if not offline:
             with tempfile.TemporaryDirectory(prefix="gen-check-") as scratch:
                 out = Path(scratch)
                 write(out, result.files, plan(out, result.files))
                 off = set(disabled) | set(result.model.settings.disabled_checks)
-                diagnostics += run_promtool(out, off)
+                diagnostics += run_tools(out, result.model, off)
     _report(diagnostics, root, quiet=quiet)
     if has_errors(diagnostics) or not result.ok:
         sys.exit(1)
     if not quiet:
-        click.echo("checks passed" + ("" if offline else " (offline checks and promtool)"))
+        click.echo("checks passed" + ("" if offline else " (offline checks, promtool and amtool)"))
 
 
 @main.command("checks")

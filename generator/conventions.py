@@ -18,6 +18,15 @@ MANIFEST_FILE = "manifest.txt"
 SCHEMA_FILE = "schema/definitions.schema.json"
 
 PROMETHEUS_CONFIG_FILE = "prometheus/prometheus.yml"
+ALERTMANAGER_CONFIG_FILE = "alertmanager/alertmanager.yml"
+ALERTMANAGER_TEMPLATES_DIR = "alertmanager/templates"  # in generated/, beside alertmanager.yml
+NOTIFICATION_TEMPLATES_FILE = "notifications.tmpl"
+USER_TEMPLATES_DIR = "alertmanager/templates"  # in the repository: users' own .tmpl files
+# Names of the templates in notifications.tmpl (`maac`: monitoring as code).
+TEMPLATE_TITLE = "maac.title"
+TEMPLATE_SLACK_TEXT = "maac.slack.text"
+TEMPLATE_EMAIL_HTML = "maac.email.html"
+TEMPLATE_PAGERDUTY_DESCRIPTION = "maac.pagerduty.description"
 RULES_DIR = "prometheus/rules"
 
 # Labels every generated alert carries; user labels may not redefine them.
@@ -31,6 +40,11 @@ RESERVED_LABEL_HINTS = {
     SERVICE_LABEL: "the service label is the service's name (or the group's `service:`)",
     "alertname": "the alertname label is the alert's `name:`",
 }
+
+
+def working_hours_interval(team: str) -> str:
+    """The time interval a team's `working_hours` become."""
+    return f"{team}-working-hours"
 
 
 def rule_file(team: str, owner: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 import yaml_include
 
-from generator.conventions import INPUT_DIRS
+from generator.conventions import INPUT_DIRS, USER_TEMPLATES_DIR
 from generator.diagnostics import Diagnostic, Location
 from generator.source import PosDict, PosList
 
@@ -326,6 +326,14 @@ def load_file(path: Path, root: Path) -> tuple[list[RawDocument], list[Diagnosti
             continue
         documents.append(RawDocument(name, index, data))
     return documents, context.diagnostics, context.included
+
+
+def load_templates(root: Path) -> tuple[tuple[str, str], ...]:
+    """Users' own notification templates (`alertmanager/templates/*.tmpl`), copied to the output."""
+    folder = root / USER_TEMPLATES_DIR
+    if not folder.is_dir():
+        return ()
+    return tuple((p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.tmpl")))
 
 
 def load(root: Path) -> LoadResult:

@@ -6,7 +6,9 @@ checks can point into the definitions. No optional is left for a compiler to gue
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from generator.diagnostics import Location
 from generator.durations import Duration
@@ -176,3 +178,97 @@ class Model:
     prometheus: PrometheusServer
     settings: Settings
     files: tuple[str, ...]
+    alertmanager: AlertmanagerConfig | None = None
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """An Alertmanager label matcher: `name op "value"`, with `=~` and `!~` fully anchored."""
+
+    name: str
+    op: str
+    value: str
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        actual = labels.get(self.name, "")
+        if self.op == "=":
+            return actual == self.value
+        if self.op == "!=":
+            return actual != self.value
+        found = re.fullmatch(self.value, actual) is not None
+        return found if self.op == "=~" else not found
+
+    def render(self) -> str:
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{self.name}{self.op}"{escaped}"'
+
+
+@dataclass(frozen=True)
+class Route:
+    matchers: tuple[Matcher, ...]
+    receiver: str | None  # None: inherited from the parent
+    continue_: bool
+    group_by: tuple[str, ...] | None
+    group_wait: Duration | None
+    group_interval: Duration | None
+    repeat_interval: Duration | None
+    mute_time_intervals: tuple[str, ...]
+    active_time_intervals: tuple[str, ...]
+    routes: tuple[Route, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """A receiver; channels keep the validated spec objects (frozen, fully defaulted)."""
+
+    name: str
+    team: str | None
+    email: tuple[Any, ...]
+    slack: tuple[Any, ...]
+    pagerduty: tuple[Any, ...]
+    webhook: tuple[Any, ...]
+    location: Location
+
+    @property
+    def reaches_a_human(self) -> bool:
+        return bool(self.email or self.slack or self.pagerduty)
+
+
+@dataclass(frozen=True)
+class TimeInterval:
+    name: str
+    intervals: tuple[Any, ...]  # spec TimeRange objects
+    location: Location
+
+
+@dataclass(frozen=True)
+class InhibitRule:
+    source: tuple[Matcher, ...]
+    target: tuple[Matcher, ...]
+    equal: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class RoutingCase:
+    labels: Pairs
+    receivers: tuple[str, ...]
+    location: Location
+    suite: str
+
+
+@dataclass(frozen=True)
+class AlertmanagerConfig:
+    root: Route  # its receiver is the default receiver, its timings are all set
+    receivers: tuple[Receiver, ...]
+    time_intervals: tuple[TimeInterval, ...]
+    inhibit_rules: tuple[InhibitRule, ...]
+    cases: tuple[RoutingCase, ...]
+    resolve_timeout: Duration
+    smtp: Any  # spec SMTP or None
+    slack_api_url_file: str | None
+    history: Any  # spec History or None
+    templates: tuple[tuple[str, str], ...]  # (file name, text) of the users' own templates
+    sources: tuple[str, ...]
+    location: Location

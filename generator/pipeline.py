@@ -12,10 +12,11 @@ from pathlib import Path
 
 from generator import schema
 from generator.compile import Artifact
+from generator.compile.alertmanager import compile_alertmanager
 from generator.compile.prometheus_config import compile_config
 from generator.compile.prometheus_rules import compile_rules
 from generator.diagnostics import Diagnostic, has_errors
-from generator.load import load
+from generator.load import load, load_templates
 from generator.model import Model
 from generator.overlay import apply, patches_for
 from generator.resolve import resolve
@@ -48,6 +49,8 @@ class BuildResult:
 def compile_all(model: Model) -> list[Artifact]:
     """Every artifact of every target, in a stable order."""
     artifacts = [compile_config(model), *compile_rules(model), schema.artifact()]
+    if model.alertmanager is not None:
+        artifacts += compile_alertmanager(model.alertmanager)
     return sorted(artifacts, key=lambda a: a.path)
 
 
@@ -88,7 +91,7 @@ def build(root: Path, environment: str | None = None) -> BuildResult:
     # Resolve what did validate, so one run reports everything; but a reference to a definition
     # that failed validation is not a second mistake, so those findings are dropped then.
     parse_failed = has_errors(diagnostics)
-    model, problems = resolve(documents, environment, files)
+    model, problems = resolve(documents, environment, files, load_templates(root))
     diagnostics.extend(p for p in problems if not (parse_failed and p.code == "reference"))
     if model is None or has_errors(diagnostics):
         return BuildResult(None, diagnostics=diagnostics, inputs=files)

@@ -20,6 +20,7 @@ from generator.diagnostics import Diagnostic, Location
 from generator.durations import Duration, parse_duration
 from generator.humanize import guess_unit
 from generator.promql import PromQLError, parse_selector
+from generator.resolve_alertmanager import resolve_alertmanager
 from generator.resolve_rules import Owner, resolve_rules
 from generator.source import format_path, locate
 from generator.spec.validate import ParsedDocument
@@ -273,9 +274,14 @@ def _shortcuts(
 
 
 def resolve(
-    documents: list[ParsedDocument], environment: str | None, files: Sequence[str]
+    documents: list[ParsedDocument],
+    environment: str | None,
+    files: Sequence[str],
+    templates: tuple[tuple[str, str], ...] = (),
 ) -> tuple[m.Model | None, list[Diagnostic]]:
     problems = _Problems()
+    alertmanager, alertmanager_problems = resolve_alertmanager(documents, templates)
+    problems.items.extend(alertmanager_problems)
     settings = _settings(_singleton(problems, documents, "Settings"), problems)
     prometheus = _prometheus(_singleton(problems, documents, "Prometheus"), problems)
     teams = _by_name(documents, s.Team, "team", problems)
@@ -392,6 +398,7 @@ def resolve(
         prometheus=prometheus,
         settings=settings,
         files=tuple(files),
+        alertmanager=alertmanager,
     )
     return model, []
 

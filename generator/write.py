@@ -41,6 +41,9 @@ def serialize(artifact: Artifact, environment: str | None) -> bytes:
     if artifact.format == "json":
         # JSON has no comments; Grafana and editors read these files, so no header either.
         return (json.dumps(artifact.content, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    if artifact.format == "verbatim":
+        # Templates and copies of users' files: their own syntax carries any header they need.
+        return str(artifact.content).encode()
     header = "".join(f"# {line}\n" for line in header_lines(artifact, environment))
     body = artifact.content if artifact.format == "text" else dump(artifact.content)
     return (header + body).encode()

@@ -43,6 +43,8 @@ def _is_plain(text: str) -> bool:
         return False
     if _NUMBERISH.match(text) or text == "=":
         return False
+    if text[0].isdigit() and ":" in text:
+        return False  # `02:00`: a time to some readers, a base-60 number to YAML 1.1 ones
     if text[0].isdigit():
         # Dates, times and sexagesimal numbers (`2026-11-23`, `1:20`) start with a digit; ask the
         # reader itself about these rare cases. Everything else the rules above already decide.
@@ -54,6 +56,9 @@ def _is_plain(text: str) -> bool:
 
 
 def _quoted(text: str) -> str:
+    if '"' in text and "\n" not in text and "\r" not in text and not _NON_PRINTABLE.search(text):
+        # Single quotes keep matchers and templates readable: 'team="payments"'.
+        return "'" + text.replace("'", "''") + "'"
     out = json.dumps(text, ensure_ascii=False)
     return _NON_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator import checks
-from generator.checks.tools import run_promtool
+from generator.checks.tools import run_tools
 from generator.diagnostics import Severity
 from generator.pipeline import build
 from generator.write import diff, plan, write
@@ -43,7 +43,8 @@ def test_every_environment_passes_promtool(environment: str | None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
         write(out, result.files, plan(out, result.files))
-        assert messages(run_promtool(out)) == []
+        assert result.model is not None
+        assert messages(run_tools(out, result.model)) == []
 
 
 def test_the_catalogue_covers_application_system_infrastructure_and_business_metrics() -> None:

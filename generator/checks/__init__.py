@@ -104,8 +104,10 @@ def _load_all() -> None:
     # Importing the modules registers their checks.
     from generator.checks import alerts as _alerts  # noqa: F401
     from generator.checks import promql as _promql  # noqa: F401
+    from generator.checks import routing as _routing  # noqa: F401
     from generator.checks import rules as _rules  # noqa: F401
     from generator.checks import scrape as _scrape  # noqa: F401
+    from generator.checks import secrets as _secrets  # noqa: F401
     from generator.checks import templates as _templates  # noqa: F401
     from generator.checks import tools as _tools  # noqa: F401
 

@@ -13,4 +13,4 @@ class Artifact:
     path: str
     content: Any
     sources: tuple[str, ...]
-    format: str = "yaml"  # yaml, json or text
+    format: str = "yaml"  # yaml, json, text (with a header) or verbatim (without)

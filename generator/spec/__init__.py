@@ -1,5 +1,16 @@
 """Stage 2, spec: pydantic models of exactly what users write (`extra="forbid"`, documented fields)."""
 
+from generator.spec.alertmanager import (
+    Alertmanager,
+    InhibitRule,
+    Receiver,
+    Route,
+    RoutingCase,
+    RoutingTest,
+    TeamRouting,
+    TimeInterval,
+    TimeRange,
+)
 from generator.spec.alerts import AbsentAlert, Alert, PromQLAlert, RecordingRule, ThresholdAlert
 from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, SINGLETONS, Document
 from generator.spec.overlay import Overlay, Patch
@@ -15,17 +26,26 @@ __all__ = [
     "AbsentAlert",
     "Alert",
     "AlertGroup",
+    "Alertmanager",
     "Document",
+    "InhibitRule",
     "MetricShortcut",
     "Overlay",
     "Patch",
     "PromQLAlert",
     "Prometheus",
+    "Receiver",
     "RecordingRule",
+    "Route",
+    "RoutingCase",
+    "RoutingTest",
     "ScrapeJob",
     "ScrapeOptions",
     "Service",
     "Settings",
     "Team",
+    "TeamRouting",
     "ThresholdAlert",
+    "TimeInterval",
+    "TimeRange",
 ]

@@ -81,7 +81,7 @@ PATTERN_MEANINGS = {
 }
 
 SECRET_KEYS = re.compile(
-    r"^(password|passwd|secret|token|api_key|apikey|bearer_token|credentials|"
+    r"^(password|passwd|auth_password|auth_secret|secret|token|api_key|apikey|bearer_token|credentials|"
     r"auth_token|service_key|routing_key|api_url|webhook_url)$"
 )
 """Keys whose values are secrets: definitions must name a file instead (`<key>_file`)."""

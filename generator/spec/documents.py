@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
+from generator.spec.alertmanager import Alertmanager, Receiver, RoutingTest, TimeInterval
 from generator.spec.overlay import Overlay
 from generator.spec.prometheus import Prometheus, Settings
 from generator.spec.scrape import ScrapeJob
@@ -13,12 +14,34 @@ from generator.spec.service import AlertGroup, Service
 from generator.spec.team import Team
 
 Document = Annotated[
-    Service | AlertGroup | Team | ScrapeJob | Prometheus | Settings | Overlay,
+    Service
+    | AlertGroup
+    | Team
+    | ScrapeJob
+    | Prometheus
+    | Settings
+    | Overlay
+    | Alertmanager
+    | Receiver
+    | TimeInterval
+    | RoutingTest,
     Field(discriminator="kind"),
 ]
 
 DOCUMENT_ADAPTER: TypeAdapter[Document] = TypeAdapter(Document)
 
-KINDS: tuple[str, ...] = ("Service", "AlertGroup", "Team", "ScrapeJob", "Prometheus", "Settings", "Overlay")
+KINDS: tuple[str, ...] = (
+    "Service",
+    "AlertGroup",
+    "Team",
+    "ScrapeJob",
+    "Prometheus",
+    "Settings",
+    "Overlay",
+    "Alertmanager",
+    "Receiver",
+    "TimeInterval",
+    "RoutingTest",
+)
 # Kinds of which a repository holds at most one document.
-SINGLETONS = frozenset({"Prometheus", "Settings"})
+SINGLETONS = frozenset({"Prometheus", "Settings", "Alertmanager"})

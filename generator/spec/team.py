@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from generator.spec.alertmanager import TeamRouting, WorkingHours
 from generator.spec.common import ResourceName, SpecModel
 
 
@@ -19,3 +20,7 @@ class Team(SpecModel):
     """What the team does, for newcomers."""
     runbook_base_url: str | None = None
     """Base URL of this team's runbooks; overrides the Settings' `runbook_base_url`."""
+    working_hours: WorkingHours | None = None
+    """When the team works; routes can use it as the time interval `<team>-working-hours`."""
+    routing: TeamRouting | None = None
+    """Where the team's alerts go. Every team that owns alerts needs one."""

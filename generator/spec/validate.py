@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from generator.diagnostics import Diagnostic, Location, quote
 from generator.load import IncludeFailed, RawDocument
 from generator.source import format_path, locate, step, value_at
+from generator.spec.alertmanager import Alertmanager, Receiver, RoutingTest, TimeInterval
 from generator.spec.common import PATTERN_MEANINGS, SECRET_KEYS
 from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, Document
 from generator.spec.overlay import Overlay
@@ -36,6 +37,10 @@ MODELS: dict[str, type[BaseModel]] = {
     "Prometheus": Prometheus,
     "Settings": Settings,
     "Overlay": Overlay,
+    "Alertmanager": Alertmanager,
+    "Receiver": Receiver,
+    "TimeInterval": TimeInterval,
+    "RoutingTest": RoutingTest,
 }
 
 

@@ -125,7 +125,7 @@ def test_out_puts_the_output_where_asked(repo: Path, tmp_path: Path) -> None:
 def test_check_runs_offline_checks_and_promtool(repo: Path, promtool: str) -> None:
     code, out, err = _run("check", "--root", str(repo))
     assert code == 0, err
-    assert "checks passed (offline checks and promtool)" in out
+    assert "checks passed (offline checks, promtool and amtool)" in out
 
 
 def test_check_reports_what_only_promtool_finds(repo: Path, promtool: str) -> None:
