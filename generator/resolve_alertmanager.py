@@ -248,7 +248,7 @@ def resolve_alertmanager(
                 resolver.add(
                     document,
                     ["kind"],
-                    "Alertmanager definitions need a `kind: Alertmanager` document",
+                    f"a {kind.__name__} needs a `kind: Alertmanager` definition",
                     hint="it names the default receiver, so no alert is ever dropped",
                 )
         return None, resolver.problems

@@ -10,14 +10,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from generator.spec.common import DurationText, LabelName, Labels, SpecModel
+from generator.spec.common import (
+    MATCHER_PATTERN,
+    RECEIVER_NAME_PATTERN,
+    TIME_RANGE_PATTERN,
+    DurationText,
+    LabelName,
+    Labels,
+    SpecModel,
+)
 
-# Receiver names appear regex-escaped in webhook payloads; keep them plain (TOOL-FACTS).
-RECEIVER_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 ReceiverName = Annotated[str, StringConstraints(pattern=RECEIVER_NAME_PATTERN)]
-TIME_RANGE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
-# `label="value"`, `label=~"regex"`, `label!="value"`, `label!~"regex"`; quotes optional.
-MATCHER_PATTERN = r'^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("([^"\\]|\\.)*"|[^"\s,{}]*)\s*$'
 Matcher = Annotated[str, StringConstraints(pattern=MATCHER_PATTERN)]
 
 
@@ -158,7 +161,7 @@ class TimeInterval(SpecModel):
     """A named time interval (maintenance window, working hours) for routes to mute or activate on."""
 
     kind: Literal["TimeInterval"]
-    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    name: ReceiverName
     """Name routes refer to."""
     intervals: list[TimeRange] = Field(min_length=1)
     """The interval holds when any of these holds."""

@@ -68,6 +68,12 @@ Severity = Literal["info", "warning", "critical"]
 
 Unit = Literal["ratio", "percent", "seconds", "bytes", "count", "requests_per_second", "none"]
 
+# Receiver names appear regex-escaped in webhook payloads; keep them plain (TOOL-FACTS).
+RECEIVER_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+TIME_RANGE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+# `label="value"`, `label=~"regex"`, `label!="value"`, `label!~"regex"`; quotes optional.
+MATCHER_PATTERN = r'^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("([^"\\]|\\.)*"|[^"\s,{}]*)\s*$'
+
 # What each constrained pattern means, in words, for diagnostics.
 PATTERN_MEANINGS = {
     NAME_PATTERN: "lower-case letters, digits and dashes, starting and ending with a letter or digit, "
@@ -78,6 +84,10 @@ PATTERN_MEANINGS = {
     RECORD_NAME_PATTERN: "a metric name: letters, digits, underscores and colons",
     SHORTCUT_PATTERN: "lower-case letters, digits and underscores, starting with a letter",
     DURATION_PATTERN: "a Prometheus duration such as 30s, 5m or 1h30m",
+    RECEIVER_NAME_PATTERN: "lower-case letters, digits, `-` and `_` (Alertmanager escapes anything else "
+    "in webhook payloads)",
+    TIME_RANGE_PATTERN: "a time range such as 09:00-17:30 (24-hour clock)",
+    MATCHER_PATTERN: 'an Alertmanager matcher such as severity="critical" or service=~"cart|checkout"',
 }
 
 SECRET_KEYS = re.compile(
