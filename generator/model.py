@@ -158,6 +158,8 @@ class Team:
     display_name: str
     description: str
     location: Location
+    members: tuple[Any, ...] = ()  # spec Member objects
+    escalation: tuple[tuple[str, Duration], ...] = ()  # (receiver, wait for an ack)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import schema
+from generator import schema, secret_values
 from generator.compile import Artifact
 from generator.compile.alertmanager import compile_alertmanager
 from generator.compile.prometheus_config import compile_config
@@ -59,7 +59,7 @@ def parse(
 ) -> tuple[list[ParsedDocument], list[Diagnostic], list[str]]:
     """Load and validate the definitions, with the environment's overlay applied."""
     loaded = load(root)
-    diagnostics = list(loaded.diagnostics)
+    diagnostics = [*loaded.diagnostics, *secret_values.scan(loaded.documents)]
     overlays: list[ParsedDocument] = []
     others = []
     for raw in loaded.documents:
@@ -85,6 +85,13 @@ def parse(
     return documents, diagnostics, sorted({*loaded.files, *loaded.included})
 
 
+def _one_per_line(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The secret scan is a safety net: where a field's own validation already reported the line
+    (an inline `api_url:`, a URL with a password), it does not repeat it."""
+    others = {(d.location.file, d.location.line) for d in diagnostics if d.code != "secret"}
+    return [d for d in diagnostics if d.code != "secret" or (d.location.file, d.location.line) not in others]
+
+
 def build(root: Path, environment: str | None = None) -> BuildResult:
     """Compile the definitions under `root` into output files (in memory)."""
     documents, diagnostics, files = parse(root, environment)
@@ -94,5 +101,5 @@ def build(root: Path, environment: str | None = None) -> BuildResult:
     model, problems = resolve(documents, environment, files, load_templates(root))
     diagnostics.extend(p for p in problems if not (parse_failed and p.code == "reference"))
     if model is None or has_errors(diagnostics):
-        return BuildResult(None, diagnostics=diagnostics, inputs=files)
+        return BuildResult(None, diagnostics=_one_per_line(diagnostics), inputs=files)
     return BuildResult(model, render(compile_all(model), environment), diagnostics, files)

@@ -389,7 +389,14 @@ def resolve(
     model = m.Model(
         environment=environment,
         teams=tuple(
-            m.Team(t.name, t.display_name or t.name, t.description or "", d.location)
+            m.Team(
+                t.name,
+                t.display_name or t.name,
+                t.description or "",
+                d.location,
+                tuple(t.members),
+                tuple((step.receiver, parse_duration(step.wait)) for step in t.escalation),
+            )
             for t, d in sorted(teams.values(), key=lambda pair: pair[0].name)
         ),
         services=tuple(sorted(resolved_services, key=lambda x: x.name)),

@@ -260,6 +260,9 @@ def resolve_alertmanager(
     if settings.history is not None:
         resolver.check_url(settings_doc, ["history", "url"], settings.history.url)
 
+    for spec, document in (pair for _, pair in sorted(teams.items())):
+        for index, step in enumerate(spec.escalation):
+            resolver.receiver_ref(document, ["escalation", index, "receiver"], step.receiver)
     team_routes = [
         resolver.team_route(spec, document)
         for name, (spec, document) in sorted(teams.items())

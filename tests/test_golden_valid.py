@@ -73,19 +73,34 @@ def test_golden_output_passes_promtool(case: Path) -> None:
 
 
 @pytest.mark.tools
-@pytest.mark.parametrize("case", [c for c in CASES if (c / "expected" / names.ALERTMANAGER_CONFIG_FILE).exists()],
-                         ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if (c / "expected" / names.ALERTMANAGER_CONFIG_FILE).exists()],
+    ids=lambda c: c.name,
+)
 def test_golden_alertmanager_output_passes_amtool(case: Path) -> None:
     amtool = require_tool("amtool")
     config = case / "expected" / names.ALERTMANAGER_CONFIG_FILE
-    completed = subprocess.run([amtool, "check-config", config.name], cwd=config.parent, capture_output=True,
-                               text=True, check=False)
+    completed = subprocess.run(
+        [amtool, "check-config", config.name], cwd=config.parent, capture_output=True, text=True, check=False
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "SUCCESS" in completed.stdout
 
 
 def test_the_corpus_covers_every_kind_of_input() -> None:
     text = "".join(p.read_text() for case in CASES for p in case.rglob("*.yaml"))
-    for kind in ("Service", "AlertGroup", "ScrapeJob", "Prometheus", "Overlay", "Team", "!include", "Alertmanager",
-                 "Receiver", "TimeInterval", "RoutingTest"):
+    for kind in (
+        "Service",
+        "AlertGroup",
+        "ScrapeJob",
+        "Prometheus",
+        "Overlay",
+        "Team",
+        "!include",
+        "Alertmanager",
+        "Receiver",
+        "TimeInterval",
+        "RoutingTest",
+    ):
         assert kind in text

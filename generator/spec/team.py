@@ -4,8 +4,32 @@ from __future__ import annotations
 
 from typing import Literal
 
-from generator.spec.alertmanager import TeamRouting, WorkingHours
-from generator.spec.common import ResourceName, SpecModel
+from pydantic import Field
+
+from generator.spec.alertmanager import ReceiverName, TeamRouting, WorkingHours
+from generator.spec.common import DurationText, ResourceName, SpecModel
+
+
+class Member(SpecModel):
+    """A person on the team (contact details only; credentials never go here)."""
+
+    name: str = Field(min_length=1)
+    """Full name, as shown in acknowledgements and reports."""
+    email: str | None = None
+    """Email address."""
+    slack: str | None = None
+    """Slack handle, such as `@alice`."""
+    phone: str | None = None
+    """Phone number for escalation calls."""
+
+
+class EscalationStep(SpecModel):
+    """One step of the team's escalation: who is notified, and how long to wait for an ack."""
+
+    receiver: ReceiverName
+    """The receiver notified at this step."""
+    wait: DurationText = "15m"
+    """How long to wait for an acknowledgement before the next step."""
 
 
 class Team(SpecModel):
@@ -24,3 +48,7 @@ class Team(SpecModel):
     """When the team works; routes can use it as the time interval `<team>-working-hours`."""
     routing: TeamRouting | None = None
     """Where the team's alerts go. Every team that owns alerts needs one."""
+    members: list[Member] = Field(default_factory=list)
+    """The people on the team."""
+    escalation: list[EscalationStep] = Field(default_factory=list)
+    """Escalation contacts in order: run by the notification history receiver until someone acks."""

@@ -314,7 +314,25 @@ def test_secret_files_are_checked_where_they_are_present(make_repo: WriteFiles, 
 
 
 def test_a_users_template_may_not_take_the_generated_templates_name(make_repo: WriteFiles) -> None:
-    make_repo({"alertmanager/templates/notifications.tmpl": "{{ define \"x\" }}{{ end }}\n"})
+    make_repo({"alertmanager/templates/notifications.tmpl": '{{ define "x" }}{{ end }}\n'})
     result = _build(make_repo)
     assert messages(result.diagnostics) == [
-        "alertmanager/templates/notifications.tmpl: notifications.tmpl is the name of the generated templates file"]
+        "alertmanager/templates/notifications.tmpl: notifications.tmpl is the name of the generated templates file"
+    ]
+
+
+def test_members_and_escalation_are_kept_and_checked(make_repo: WriteFiles) -> None:
+    team = (
+        TEAM
+        + "members: [{name: Alice, email: alice@example.com}]\nescalation: [{receiver: pager, wait: 10m}, {receiver: fallback}]\n"
+    )
+    model = _model(_build(make_repo, alertmanager__teams=team))
+    (payments,) = model.teams
+    assert [m.name for m in payments.members] == ["Alice"]
+    assert [(r, str(w)) for r, w in payments.escalation] == [("pager", "10m"), ("fallback", "15m")]
+    broken = _build(
+        make_repo, alertmanager__teams=team.replace("receiver: pager, wait", "receiver: pagr, wait")
+    )
+    assert messages(broken.diagnostics) == [
+        "alertmanager/teams.yaml:12:25: escalation[0].receiver: unknown receiver 'pagr'"
+    ]
