@@ -7,11 +7,8 @@ collected; the model is returned only when there are none.
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlsplit
 
 from generator import conventions as names
 from generator import model as m
@@ -19,41 +16,17 @@ from generator import spec as s
 from generator.diagnostics import Diagnostic, Location
 from generator.durations import Duration, parse_duration
 from generator.humanize import guess_unit
+from generator.problems import Problems, did_you_mean
 from generator.promql import PromQLError, parse_selector
 from generator.resolve_alertmanager import resolve_alertmanager
 from generator.resolve_rules import Owner, resolve_rules
-from generator.source import format_path, locate
+from generator.source import locate
 from generator.spec.validate import ParsedDocument
 
 DEFAULTS_LOCATION = Location("<defaults>")
+CREDENTIALS_INSTEAD = "use basic_auth.password_file or authorization.credentials_file"
 T = TypeVar("T")
 UP_SHORTCUT = "up"
-_SECRET_QUERY = re.compile(r"(token|key|secret|password|passwd|auth|signature|sig)", re.IGNORECASE)
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[Diagnostic] = []
-
-    def add(
-        self,
-        document: ParsedDocument,
-        path: Sequence[str | int],
-        message: str,
-        hint: str = "",
-        *,
-        key: bool = False,
-        code: str = "definitions",
-    ) -> None:
-        self.items.append(
-            Diagnostic(
-                locate(document.raw.data, path, key=key),
-                message,
-                path=format_path(path),
-                hint=hint,
-                code=code,
-            )
-        )
 
 
 def _pairs(labels: dict[str, str]) -> m.Pairs:
@@ -62,34 +35,6 @@ def _pairs(labels: dict[str, str]) -> m.Pairs:
 
 def _duration(text: str | None, default: Duration) -> Duration:
     return parse_duration(text) if text is not None else default
-
-
-def _did_you_mean(value: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, sorted(options), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
-
-
-def _check_url(problems: _Problems, document: ParsedDocument, path: Sequence[str | int], url: str) -> None:
-    """URLs end up in generated files: refuse ones that carry credentials."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        problems.add(document, path, f"expected an http(s) URL, got {url!r}")
-        return
-    if parts.password is not None or (parts.username and "@" in parts.netloc):
-        problems.add(
-            document,
-            path,
-            "the URL carries credentials, which would land in generated files",
-            hint="use basic_auth.password_file or authorization.credentials_file",
-        )
-    for key, _ in parse_qsl(parts.query):
-        if _SECRET_QUERY.search(key):
-            problems.add(
-                document,
-                path,
-                f"the URL's query parameter {key!r} looks like a secret",
-                hint="pass secrets through credentials files, never in URLs",
-            )
 
 
 def _http(spec: Any) -> m.HTTPClient:
@@ -105,7 +50,7 @@ def _http(spec: Any) -> m.HTTPClient:
     )
 
 
-def _singleton(problems: _Problems, documents: list[ParsedDocument], kind: str) -> ParsedDocument | None:
+def _singleton(problems: Problems, documents: list[ParsedDocument], kind: str) -> ParsedDocument | None:
     found = [d for d in documents if d.kind == kind]
     for extra in found[1:]:
         problems.add(
@@ -117,13 +62,13 @@ def _singleton(problems: _Problems, documents: list[ParsedDocument], kind: str) 
     return found[0] if found else None
 
 
-def _settings(document: ParsedDocument | None, problems: _Problems) -> m.Settings:
+def _settings(document: ParsedDocument | None, problems: Problems) -> m.Settings:
     spec = document.spec if document is not None else s.Settings(kind="Settings")
     assert isinstance(spec, s.Settings)
     for field in ("grafana_url", "runbook_base_url"):
         value = getattr(spec, field)
         if value is not None and document is not None:
-            _check_url(problems, document, [field], value)
+            problems.check_url(document, [field], value, CREDENTIALS_INSTEAD)
     return m.Settings(
         grafana_url=spec.grafana_url,
         runbook_base_url=spec.runbook_base_url,
@@ -132,7 +77,7 @@ def _settings(document: ParsedDocument | None, problems: _Problems) -> m.Setting
     )
 
 
-def _prometheus(document: ParsedDocument | None, problems: _Problems) -> m.PrometheusServer:
+def _prometheus(document: ParsedDocument | None, problems: Problems) -> m.PrometheusServer:
     spec = document.spec if document is not None else s.Prometheus(kind="Prometheus")
     assert isinstance(spec, s.Prometheus)
     scrape_interval = parse_duration(spec.scrape_interval)
@@ -147,7 +92,7 @@ def _prometheus(document: ParsedDocument | None, problems: _Problems) -> m.Prome
     remote_write = []
     for index, rw in enumerate(spec.remote_write):
         if document is not None:
-            _check_url(problems, document, ["remote_write", index, "url"], rw.url)
+            problems.check_url(document, ["remote_write", index, "url"], rw.url, CREDENTIALS_INSTEAD)
         remote_write.append(m.RemoteWrite(rw.url, rw.name, _pairs(rw.headers), _http(rw)))
     return m.PrometheusServer(
         scrape_interval=scrape_interval,
@@ -171,7 +116,7 @@ def _prometheus(document: ParsedDocument | None, problems: _Problems) -> m.Prome
 
 
 def _by_name(
-    documents: list[ParsedDocument], kind: type[T], what: str, problems: _Problems
+    documents: list[ParsedDocument], kind: type[T], what: str, problems: Problems
 ) -> dict[str, tuple[T, ParsedDocument]]:
     """Definitions of one kind by name; a second one of the same name is reported."""
     found: dict[str, tuple[T, ParsedDocument]] = {}
@@ -193,11 +138,11 @@ def _by_name(
 
 
 def _team_ref(
-    problems: _Problems, document: ParsedDocument, teams: dict[str, Any], team: str | None, path: str = "team"
+    problems: Problems, document: ParsedDocument, teams: dict[str, Any], team: str | None, path: str = "team"
 ) -> bool:
     if team is None or team in teams:
         return True
-    hint = _did_you_mean(team, teams) or (
+    hint = did_you_mean(team, teams) or (
         "declared teams: " + ", ".join(sorted(teams)) if teams else "declare it with `kind: Team`"
     )
     problems.add(document, [path], f"unknown team {team!r}", hint=hint, code="reference")
@@ -210,7 +155,7 @@ def _scrape_job(
     labels: dict[str, str],
     prometheus: m.PrometheusServer,
     document: ParsedDocument,
-    problems: _Problems,
+    problems: Problems,
     path: Sequence[str | int],
 ) -> m.ScrapeJob:
     interval = _duration(spec.interval, prometheus.scrape_interval)
@@ -244,7 +189,7 @@ def _scrape_job(
 
 
 def _shortcuts(
-    service: s.Service, selector: dict[str, str], document: ParsedDocument, problems: _Problems
+    service: s.Service, selector: dict[str, str], document: ParsedDocument, problems: Problems
 ) -> tuple[dict[str, m.MetricShortcut], frozenset[str]]:
     """The service's shortcuts with its selector applied, and the names of those that failed."""
     shortcuts: dict[str, m.MetricShortcut] = {}
@@ -279,7 +224,7 @@ def resolve(
     files: Sequence[str],
     templates: tuple[tuple[str, str], ...] = (),
 ) -> tuple[m.Model | None, list[Diagnostic]]:
-    problems = _Problems()
+    problems = Problems()
     alertmanager, alertmanager_problems = resolve_alertmanager(documents, templates)
     problems.items.extend(alertmanager_problems)
     settings = _settings(_singleton(problems, documents, "Settings"), problems)
@@ -359,7 +304,7 @@ def resolve(
                     document,
                     ["service"],
                     f"unknown service {spec.service!r}",
-                    hint=_did_you_mean(spec.service, services) or "declare it with `kind: Service`",
+                    hint=did_you_mean(spec.service, services) or "declare it with `kind: Service`",
                     code="reference",
                 )
             team = teams.get(spec.team)
@@ -410,7 +355,7 @@ def resolve(
     return model, []
 
 
-def _check_owner_labels(problems: _Problems, document: ParsedDocument, labels: dict[str, str]) -> None:
+def _check_owner_labels(problems: Problems, document: ParsedDocument, labels: dict[str, str]) -> None:
     for key in sorted(labels):
         if key in names.RESERVED_LABELS:
             problems.add(
@@ -429,7 +374,7 @@ def _group(
     interval: str | None,
     prometheus: m.PrometheusServer,
     document: ParsedDocument,
-    problems: _Problems,
+    problems: Problems,
 ) -> list[m.RuleGroup]:
     rules = resolve_rules(owner, alerts, recording)
     if owner.diagnostics:
@@ -455,7 +400,7 @@ def _group(
 
 
 def _unique(
-    problems: _Problems, documents: list[ParsedDocument], jobs: list[m.ScrapeJob], groups: list[m.RuleGroup]
+    problems: Problems, documents: list[ParsedDocument], jobs: list[m.ScrapeJob], groups: list[m.RuleGroup]
 ) -> None:
     seen_jobs: dict[str, m.ScrapeJob] = {}
     for job in jobs:

@@ -9,7 +9,6 @@ positions, so the generated file never names something that does not exist.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -19,11 +18,11 @@ from generator import model as m
 from generator import spec as s
 from generator.diagnostics import Diagnostic, Location
 from generator.durations import Duration, parse_duration
-from generator.source import format_path, locate
+from generator.problems import Problems, did_you_mean
+from generator.source import locate
 from generator.spec.validate import ParsedDocument
 
 _MATCHER = re.compile(r"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$")
-_SECRET_QUERY = re.compile(r"(token|key|secret|password|passwd|auth|signature|sig)", re.IGNORECASE)
 
 
 def parse_matcher(text: str) -> m.Matcher:
@@ -36,26 +35,13 @@ def parse_matcher(text: str) -> m.Matcher:
     return m.Matcher(name, op, value)
 
 
-class _Resolver:
+class _Resolver(Problems):
     def __init__(self, documents: list[ParsedDocument]) -> None:
+        super().__init__()
         self.documents = documents
-        self.problems: list[Diagnostic] = []
         self.receivers: dict[str, tuple[s.Receiver, ParsedDocument]] = {}
         self.intervals: dict[str, Location] = {}
         self.used_intervals: set[str] = set()
-
-    def add(
-        self,
-        document: ParsedDocument,
-        path: Sequence[str | int],
-        message: str,
-        hint: str = "",
-        *,
-        code: str = "definitions",
-    ) -> None:
-        self.problems.append(
-            Diagnostic(locate(document.raw.data, path), message, path=format_path(path), hint=hint, code=code)
-        )
 
     def of_kind(self, kind: type[Any]) -> list[tuple[Any, ParsedDocument]]:
         return [(d.spec, d) for d in self.documents if isinstance(d.spec, kind)]
@@ -80,7 +66,7 @@ class _Resolver:
                     ["team"],
                     f"unknown team {spec.team!r}",
                     code="reference",
-                    hint=_did_you_mean(spec.team, teams) or "declare it with `kind: Team`",
+                    hint=did_you_mean(spec.team, teams) or "declare it with `kind: Team`",
                 )
             if not (spec.email or spec.slack or spec.pagerduty or spec.webhook):
                 self.add(
@@ -104,7 +90,7 @@ class _Resolver:
                         "`slack_api_url_file` in the Alertmanager definition",
                     )
             for index, hook in enumerate(spec.webhook):
-                self.check_url(document, ["webhook", index, "url"], hook.url)
+                self.check_webhook_url(document, ["webhook", index, "url"], hook.url)
             out.append(
                 m.Receiver(
                     spec.name,
@@ -118,27 +104,14 @@ class _Resolver:
             )
         return sorted(out, key=lambda r: r.name)
 
-    def check_url(self, document: ParsedDocument, path: Sequence[str | int], url: str) -> None:
-        from urllib.parse import parse_qsl, urlsplit
-
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            self.add(document, path, f"expected an http(s) URL, got {url!r}")
-        elif parts.password is not None:
-            self.add(
-                document,
-                path,
-                "the URL carries credentials, which would land in generated files",
-                hint="put the token in a file and give it as `credentials_file`",
-            )
-        elif any(_SECRET_QUERY.search(key) for key, _ in parse_qsl(parts.query)):
-            self.add(
-                document,
-                path,
-                "the URL's query looks like it carries a secret",
-                hint="Alertmanager 0.25 has no url_file for webhooks: pass the token through "
-                "`credentials_file` instead",
-            )
+    def check_webhook_url(self, document: ParsedDocument, path: Sequence[str | int], url: str) -> None:
+        self.check_url(
+            document,
+            path,
+            url,
+            "Alertmanager 0.25 has no url_file for webhooks: put the "
+            "token in a file and give it as `credentials_file`",
+        )
 
     def receiver_ref(self, document: ParsedDocument, path: Sequence[str | int], name: str | None) -> None:
         if name is not None and name not in self.receivers:
@@ -147,7 +120,7 @@ class _Resolver:
                 path,
                 f"unknown receiver {name!r}",
                 code="reference",
-                hint=_did_you_mean(name, self.receivers) or "declare it with `kind: Receiver`",
+                hint=did_you_mean(name, self.receivers) or "declare it with `kind: Receiver`",
             )
 
     # -- time intervals --------------------------------------------------------------------------
@@ -181,7 +154,7 @@ class _Resolver:
                     [*path, index],
                     f"unknown time interval {name!r}",
                     code="reference",
-                    hint=_did_you_mean(name, self.intervals)
+                    hint=did_you_mean(name, self.intervals)
                     or "declare it with `kind: TimeInterval` or a team's `working_hours`",
                 )
 
@@ -230,11 +203,6 @@ def _maybe(text: str | None) -> Duration | None:
     return parse_duration(text) if text is not None else None
 
 
-def _did_you_mean(value: str, options: Any) -> str:
-    close = difflib.get_close_matches(value, sorted(options), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
-
-
 def resolve_alertmanager(
     documents: list[ParsedDocument], templates: tuple[tuple[str, str], ...]
 ) -> tuple[m.AlertmanagerConfig | None, list[Diagnostic]]:
@@ -251,14 +219,14 @@ def resolve_alertmanager(
                     f"a {kind.__name__} needs a `kind: Alertmanager` definition",
                     hint="it names the default receiver, so no alert is ever dropped",
                 )
-        return None, resolver.problems
+        return None, resolver.items
     settings, settings_doc = settings_docs[0]
     teams = {spec.name: (spec, document) for spec, document in resolver.of_kind(s.Team)}
     receivers = resolver.resolve_receivers(settings, set(teams))
     intervals = resolver.resolve_intervals()
     resolver.receiver_ref(settings_doc, ["default_receiver"], settings.default_receiver)
     if settings.history is not None:
-        resolver.check_url(settings_doc, ["history", "url"], settings.history.url)
+        resolver.check_webhook_url(settings_doc, ["history", "url"], settings.history.url)
 
     for spec, document in (pair for _, pair in sorted(teams.items())):
         for index, step in enumerate(spec.escalation):
@@ -305,7 +273,7 @@ def resolve_alertmanager(
             )
     for name, _ in templates:
         if name == names.NOTIFICATION_TEMPLATES_FILE:
-            resolver.problems.append(
+            resolver.items.append(
                 Diagnostic(
                     Location(f"{names.USER_TEMPLATES_DIR}/{name}"),
                     f"{name} is the name of the generated templates file",
@@ -330,4 +298,4 @@ def resolve_alertmanager(
         sources=tuple(sources),
         location=settings_doc.location,
     )
-    return config, resolver.problems
+    return config, resolver.items

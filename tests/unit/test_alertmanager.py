@@ -186,7 +186,7 @@ def test_without_an_alertmanager_definition_nothing_of_alertmanager_is_generated
         (
             "alertmanager/receivers.yaml",
             RECEIVERS.replace("http://audit:9000/alerts", "http://audit:9000/alerts?token=abc"),
-            "alertmanager/receivers.yaml:17:17: webhook[0].url: the URL's query looks like it carries a secret",
+            "alertmanager/receivers.yaml:17:17: webhook[0].url: the URL's query parameter 'token' looks like a secret",
         ),
         (
             "alertmanager/receivers.yaml",
