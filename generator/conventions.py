@@ -33,6 +33,11 @@ RULES_DIR = "prometheus/rules"
 SERVICE_LABEL = "service"
 TEAM_LABEL = "team"
 SEVERITY_LABEL = "severity"
+SLI_LABEL = "sli"
+SLO_LABEL = "slo"
+TIER_LABEL = "tier"
+LONG_WINDOW_LABEL = "long_window"
+SHORT_WINDOW_LABEL = "short_window"
 RESERVED_LABELS = frozenset({SERVICE_LABEL, TEAM_LABEL, SEVERITY_LABEL, "alertname"})
 RESERVED_LABEL_HINTS = {
     SEVERITY_LABEL: "use the alert's `severity:` field (info, warning or critical)",
@@ -99,3 +104,40 @@ def dashboard_url(grafana_url: str, service: str) -> str:
 
 def runbook_url(base: str, owner: str, alert: str) -> str:
     return f"{base.rstrip('/')}/{owner}/{alert}"
+
+
+# SLO series. The level is `slo`; labels `service` and `sli` (and `slo` on per-SLO series) say whose.
+SLO_OBJECTIVE = "slo:objective:ratio"
+SLO_ERROR_BUDGET = "slo:error_budget:ratio"
+SLO_PERIOD_DAYS = "slo:period:days"
+SLO_CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
+SLO_PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
+SLO_COMPLIANCE = "slo:compliance:ratio"
+SLO_BUDGET_REMAINING = "slo:error_budget_remaining:ratio"
+SLO_INFO = "slo:metadata:info"
+SLO_BURN_ALERT = "SLOErrorBudgetBurn"
+SLO_NO_DATA_ALERT = "SLONoData"
+
+
+def slo_errors(window: str) -> str:
+    return f"slo:sli_errors:rate{window}"
+
+
+def slo_total(window: str) -> str:
+    return f"slo:sli_total:rate{window}"
+
+
+def slo_error_ratio(window: str) -> str:
+    return f"slo:sli_error:ratio_rate{window}"
+
+
+def slo_rule_group(service: str) -> str:
+    return f"{service}-slos"
+
+
+def slo_dashboard_uid(service: str, slo: str) -> str:
+    return f"slo-{service}-{slo}"[:40]
+
+
+def slo_dashboard_url(grafana_url: str, service: str, slo: str) -> str:
+    return f"{grafana_url.rstrip('/')}/d/{slo_dashboard_uid(service, slo)}"

@@ -181,6 +181,7 @@ class Model:
     settings: Settings
     files: tuple[str, ...]
     alertmanager: AlertmanagerConfig | None = None
+    slos: tuple[SLO, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -273,4 +274,38 @@ class AlertmanagerConfig:
     history: Any  # spec History or None
     templates: tuple[tuple[str, str], ...]  # (file name, text) of the users' own templates
     sources: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class SLOTier:
+    name: str  # page or ticket
+    enabled: bool
+    severity: str
+    for_: Duration
+    labels: Pairs
+
+
+@dataclass(frozen=True)
+class SLO:
+    """A resolved SLO: exact decimals, the windows for its period, and where its SLI is recorded."""
+
+    service: str
+    team: str
+    name: str
+    objective: Any  # Decimal ratio, such as 0.999
+    period: Duration
+    error_budget: Any  # Decimal, 1 - objective
+    windows: tuple[Any, ...]  # slo_windows.BurnWindow
+    sli: str  # the `sli` label of the shared SLI recordings
+    sli_kind: str  # events, latency or raw
+    by: tuple[str, ...]
+    labels: Pairs
+    description: str
+    runbook_url: str | None
+    dashboard_url: str | None
+    page: SLOTier
+    ticket: SLOTier
+    no_data: SLOTier
+    scenarios: tuple[Any, ...]  # spec Scenario objects
     location: Location

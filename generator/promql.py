@@ -9,7 +9,7 @@ expression use, which labels does its result keep.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -123,6 +123,12 @@ def parse_selector(text: str) -> Selector:
     if not node.name:
         raise PromQLError("a metric selector here needs a metric name")
     return Selector(node.name, tuple(matchers))
+
+
+def aggregate(operator: str, by: Sequence[str], inner: str, extra: Sequence[str] = ()) -> str:
+    """`sum(x)` or `sum by (le, route) (x)`, the way Prometheus' own docs write them."""
+    labels = [*extra, *by]
+    return f"{operator} by ({', '.join(labels)}) ({inner})" if labels else f"{operator}({inner})"
 
 
 def walk(node: Any) -> Iterator[Any]:

@@ -20,6 +20,7 @@ from generator.problems import Problems, did_you_mean
 from generator.promql import PromQLError, parse_selector
 from generator.resolve_alertmanager import resolve_alertmanager
 from generator.resolve_rules import Owner, resolve_rules
+from generator.resolve_slos import resolve_slos
 from generator.source import locate
 from generator.spec.validate import ParsedDocument
 
@@ -233,6 +234,7 @@ def resolve(
     services = _by_name(documents, s.Service, "service", problems)
 
     scrape_jobs: list[m.ScrapeJob] = []
+    slos: list[m.SLO] = []
     resolved_services: list[m.Service] = []
     groups: list[m.RuleGroup] = []
     for name, (service, document) in services.items():
@@ -278,9 +280,17 @@ def resolve(
             dashboard_url=names.dashboard_url(settings.grafana_url, name) if settings.grafana_url else None,
         )
         _check_owner_labels(problems, document, service.labels)
+        service_slos, slo_rules = resolve_slos(owner, service.slos, settings.grafana_url)
+        slos.extend(service_slos)
         groups.extend(
             _group(owner, service.alerts, service.recording, service.interval, prometheus, document, problems)
         )
+        if slo_rules and not owner.diagnostics:
+            groups.append(
+                _rule_group(
+                    owner, names.slo_rule_group(name), slo_rules, service.interval, prometheus, document
+                )
+            )
 
     for document in documents:
         spec = document.spec
@@ -351,6 +361,7 @@ def resolve(
         settings=settings,
         files=tuple(files),
         alertmanager=alertmanager,
+        slos=tuple(slos),
     )
     return model, []
 
@@ -382,21 +393,30 @@ def _group(
         return []
     if not rules:
         return []
+    return [_rule_group(owner, names.rule_group_name(owner.name), rules, interval, prometheus, document)]
+
+
+def _rule_group(
+    owner: Owner,
+    name: str,
+    rules: list[m.RecordingRule | m.AlertRule],
+    interval: str | None,
+    prometheus: m.PrometheusServer,
+    document: ParsedDocument,
+) -> m.RuleGroup:
     sources = sorted(
         {document.raw.file} | {r.location.file for r in rules} | {r.expr_location.file for r in rules}
     )
-    return [
-        m.RuleGroup(
-            name=names.rule_group_name(owner.name),
-            file=names.rule_file(owner.team, owner.name),
-            team=owner.team,
-            service=owner.service,
-            interval=_duration(interval, prometheus.evaluation_interval),
-            rules=tuple(rules),
-            sources=tuple(f for f in sources if not f.startswith("<")),
-            location=document.location,
-        )
-    ]
+    return m.RuleGroup(
+        name=name,
+        file=names.rule_file(owner.team, owner.name),
+        team=owner.team,
+        service=owner.service,
+        interval=_duration(interval, prometheus.evaluation_interval),
+        rules=tuple(rules),
+        sources=tuple(f for f in sources if not f.startswith("<")),
+        location=document.location,
+    )
 
 
 def _unique(
@@ -417,7 +437,8 @@ def _unique(
             seen_jobs[job.job_name] = job
     seen_files: dict[str, m.RuleGroup] = {}
     for group in groups:
-        if group.file in seen_files:
+        # A service writes its alert group and its SLO group into one file; two definitions may not.
+        if group.file in seen_files and seen_files[group.file].location != group.location:
             problems.items.append(
                 Diagnostic(
                     group.location,
@@ -428,4 +449,4 @@ def _unique(
                 )
             )
         else:
-            seen_files[group.file] = group
+            seen_files.setdefault(group.file, group)

@@ -19,6 +19,7 @@ from generator.humanize import format_value, guess_unit, template_value
 from generator.model import AlertRule, MetricShortcut, Pairs, RecordingRule
 from generator.promql import (
     PromQLError,
+    aggregate,
     format_number,
     parse,
     parse_selector,
@@ -223,17 +224,11 @@ def _record(owner: Owner, record: str, expr: str, location: Location) -> str:
     return f'{record}{{{names.SERVICE_LABEL}="{owner.service}"}}'
 
 
-def _aggregate(operator: str, by: list[str], inner: str, extra: tuple[str, ...] = ()) -> str:
-    """`sum(x)` or `sum by (le, route) (x)`, the way Prometheus' own docs write them."""
-    labels = [*extra, *by]
-    return f"{operator} by ({', '.join(labels)}) ({inner})" if labels else f"{operator}({inner})"
-
-
 def _rate(
     owner: Owner, name: str, shortcut: MetricShortcut, window: str, by: list[str], location: Location
 ) -> str:
     """The recorded, summed per-second rate of a counter shortcut."""
-    expr = _aggregate("sum", by, f"rate({shortcut.selector}[{window}])")
+    expr = aggregate("sum", by, f"rate({shortcut.selector}[{window}])")
     return _record(owner, names.rate_record(name, window, by), expr, location)
 
 
@@ -271,7 +266,7 @@ def _signal(owner: Owner, spec: ThresholdAlert, path: tuple[str | int, ...]) -> 
         buckets = _record(
             owner,
             names.bucket_rate_record(spec.metric, window, by),
-            f"{_aggregate('sum', by, f'rate({_bucket_selector(shortcut.selector)}[{window}])', ('le',))}",
+            f"{aggregate('sum', by, f'rate({_bucket_selector(shortcut.selector)}[{window}])', ('le',))}",
             location,
         )
         quantile = _record(
@@ -301,15 +296,13 @@ def _signal(owner: Owner, spec: ThresholdAlert, path: tuple[str | int, ...]) -> 
         other = _other_shortcut(owner, spec, path, "gauge")
         if other is None:
             return None
-        aggregate = spec.aggregate or "sum"
-        expr = (
-            f"{_aggregate(aggregate, by, shortcut.selector)}\n/\n{_aggregate(aggregate, by, other.selector)}"
-        )
+        operator = spec.aggregate or "sum"
+        expr = f"{aggregate(operator, by, shortcut.selector)}\n/\n{aggregate(operator, by, other.selector)}"
         return Signal(expr, f"ratio of {phrase} to {_phrase(owner, spec.per)}", "ratio")
     if spec.aggregate is None and by:
         owner.problem((*path, "by"), "`by` needs an `aggregate` (sum, max, min, avg or count) for a gauge")
         return None
-    expr = shortcut.selector if spec.aggregate is None else _aggregate(spec.aggregate, by, shortcut.selector)
+    expr = shortcut.selector if spec.aggregate is None else aggregate(spec.aggregate, by, shortcut.selector)
     return Signal(expr, phrase, shortcut.unit)
 
 
@@ -369,7 +362,7 @@ def _selector_signal(owner: Owner, spec: ThresholdAlert, path: tuple[str | int, 
     unit = guess_unit(selector.metric)
     if spec.quantile is not None:
         window = spec.rate or owner.rate_window
-        buckets = _aggregate("sum", by, f"rate({_bucket_selector(selector.render())}[{window}])", ("le",))
+        buckets = aggregate("sum", by, f"rate({_bucket_selector(selector.render())}[{window}])", ("le",))
         return Signal(
             f"histogram_quantile({format_number(spec.quantile)}, {buckets})",
             f"{names.quantile_tag(spec.quantile)} {selector.metric}",
@@ -380,7 +373,7 @@ def _selector_signal(owner: Owner, spec: ThresholdAlert, path: tuple[str | int, 
         expr = f"rate({expr}[{spec.rate}])"
         unit = "requests_per_second" if unit == "none" else unit
     if spec.aggregate is not None:
-        expr = _aggregate(spec.aggregate, by, expr)
+        expr = aggregate(spec.aggregate, by, expr)
     elif by:
         owner.problem((*path, "by"), "`by` needs an `aggregate` (sum, max, min, avg or count)")
         return None

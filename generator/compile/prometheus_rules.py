@@ -43,7 +43,14 @@ def compile_group(group: RuleGroup, default_interval_ms: int) -> dict[str, Any]:
 
 def compile_rules(model: Model) -> list[Artifact]:
     default = model.prometheus.evaluation_interval.milliseconds
+    by_file: dict[str, list[RuleGroup]] = {}
+    for group in model.rule_groups:
+        by_file.setdefault(group.file, []).append(group)
     return [
-        Artifact(group.file, {"groups": [compile_group(group, default)]}, group.sources)
-        for group in model.rule_groups
+        Artifact(
+            file,
+            {"groups": [compile_group(g, default) for g in groups]},
+            tuple(sorted({source for g in groups for source in g.sources})),
+        )
+        for file, groups in by_file.items()
     ]

@@ -17,6 +17,7 @@ from generator.spec.common import (
     Unit,
 )
 from generator.spec.scrape import ScrapeOptions
+from generator.spec.slo import SLO
 
 
 class MetricShortcut(SpecModel):
@@ -83,6 +84,8 @@ class Service(SpecModel):
     """The service's alerts."""
     recording: list[RecordingRule] = Field(default_factory=list)
     """Recording rules written by hand."""
+    slos: list[SLO] = Field(default_factory=list)
+    """Service level objectives: recording rules, burn-rate alerts and error budgets are generated."""
 
 
 class AlertGroup(SpecModel):
