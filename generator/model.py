@@ -309,3 +309,4 @@ class SLO:
     no_data: SLOTier
     scenarios: tuple[Any, ...]  # spec Scenario objects
     location: Location
+    scenarios_location: Location | None = None

@@ -408,6 +408,7 @@ def resolve_slos(
                 (),
             ),
             scenarios=tuple(spec.tests),
+            scenarios_location=owner.where(*path, "tests") if spec.tests else None,
             location=owner.where(*path, "name"),
         )
         slos.append(slo)

@@ -19,9 +19,11 @@ from generator import conventions as names
 from generator.checks import tool_check
 from generator.diagnostics import Diagnostic, Location, Severity
 from generator.model import Model, RoutingCase
+from generator.slo_scenarios import ScenarioRun, scenario_files
 
 PROMTOOL_CONFIG = "promtool/config"
 PROMTOOL_RULES = "promtool/rules"
+PROMTOOL_SLO_SCENARIOS = "promtool/slo-scenarios"
 AMTOOL_CONFIG = "amtool/config"
 AMTOOL_ROUTES = "amtool/routes"
 
@@ -34,6 +36,12 @@ tool_check(
     PROMTOOL_RULES,
     "promtool",
     "`promtool check rules` accepts every generated rule file, duplicate rules included (lint).",
+)
+tool_check(
+    PROMTOOL_SLO_SCENARIOS,
+    "promtool",
+    "Every SLO passes `promtool test rules` scenarios: an outage pages in time, a 10x burn pages via the "
+    "second window, 0.9x the budget never alerts, pages stop after recovery; plus your own scenarios.",
 )
 tool_check(
     AMTOOL_CONFIG, "amtool", "`amtool check-config` accepts the generated alertmanager.yml and templates."
@@ -100,6 +108,25 @@ def _route_case(amtool: str, config: Path, case: RoutingCase) -> list[Diagnostic
     ]
 
 
+def _scenario(promtool: str, out: Path, run: ScenarioRun) -> list[Diagnostic]:
+    test_file = out / run.test_file
+    status, output = _output([promtool, "test", "rules", test_file.name], test_file.parent)
+    if status == 0:
+        return []
+    lines = [
+        line.rstrip() for line in output.splitlines() if line.strip() and not line.startswith("Unit Testing")
+    ]
+    shown = "\n    ".join(lines[:14]) + ("\n    ..." if len(lines) > 14 else "")
+    return [
+        Diagnostic(
+            run.location,
+            f"SLO {run.slo.service}/{run.slo.name}: {run.what} failed in promtool:\n    {shown}",
+            code=PROMTOOL_SLO_SCENARIOS,
+            hint=f"`gen check` writes the scenario as {run.test_file} in its scratch copy of the output",
+        )
+    ]
+
+
 def _missing(tool: str, package: str, code: str) -> Diagnostic:
     return Diagnostic(
         Location(tool),
@@ -123,6 +150,12 @@ def run_tools(out: Path, model: Model, disabled: set[str] | frozenset[str] = fro
             command = [promtool, "check", "config", "--lint=duplicate-rules", "--lint-fatal", config.name]
             jobs.append(partial(_run, PROMTOOL_CONFIG, command, config.parent, names.PROMETHEUS_CONFIG_FILE))
         rule_files = sorted(p.relative_to(out).as_posix() for p in (out / names.RULES_DIR).rglob("*.yml"))
+        if PROMTOOL_SLO_SCENARIOS not in disabled and model.slos:
+            files, runs = scenario_files(model)
+            for path, content in files.items():
+                (out / path).parent.mkdir(parents=True, exist_ok=True)
+                (out / path).write_bytes(content)
+            jobs.extend(partial(_scenario, promtool, out, run) for run in runs)
         if PROMTOOL_RULES in wanted_prom and rule_files:
             command = [promtool, "check", "rules", "--lint=duplicate-rules", "--lint-fatal", *rule_files]
             jobs.append(partial(_run, PROMTOOL_RULES, command, out, names.RULES_DIR))
