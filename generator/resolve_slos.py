@@ -92,24 +92,23 @@ def sli_query(owner: Owner, spec: SLOSpec) -> SLIQuery:
     by = list(spec.by)
     sli = spec.sli
     if sli.events is not None:
-        total = _counter(owner, sli.events.total, "`total`")
+        total = _events_rate(owner, sli.events.total, "`total`", by)
         if sli.events.errors is not None:
-            errors = _counter(owner, sli.events.errors, "`errors`")
+            errors = _events_rate(owner, sli.events.errors, "`errors`", by)
             return SLIQuery(
-                "events",
-                errors=lambda w: aggregate("sum", by, f"rate({errors}[{w}])"),
-                total=lambda w: aggregate("sum", by, f"rate({total}[{w}])"),
-                key=("errors", errors, total, *by),
+                "events", errors=errors, total=total, key=("errors", errors("5m"), total("5m"), *by)
             )
-        good = _counter(owner, sli.events.good or "", "`good`")
+        good = _events_rate(owner, sli.events.good or "", "`good`", by)
         return _good_over_total("events", good, total, by)
     if sli.latency is not None:
         metric, matchers = _histogram(owner, sli.latency.histogram)
         le = sli.latency.le or decimal_text(Decimal(repr(sli.latency.threshold)))
         inner = matchers[1:-1] if matchers else ""
-        good = f'{metric}_bucket{{{inner + ", " if inner else ""}le="{le}"}}'
-        total = f"{metric}_count{matchers}"
-        return _good_over_total("latency", good, total, by)
+        good_selector = f'{metric}_bucket{{{inner + ", " if inner else ""}le="{le}"}}'
+        total_selector = f"{metric}_count{matchers}"
+        return _good_over_total(
+            "latency", _summed_rate(good_selector, by), _summed_rate(total_selector, by), by
+        )
     assert sli.raw is not None
     template = sli.raw.error_ratio.strip()
     if not WINDOW_PLACEHOLDER.search(template):
@@ -120,19 +119,30 @@ def sli_query(owner: Owner, spec: SLOSpec) -> SLIQuery:
     return SLIQuery("raw", ratio=lambda w: WINDOW_PLACEHOLDER.sub(w, template), key=("raw", template, *by))
 
 
-def _good_over_total(kind: str, good: str, total: str, by: list[str]) -> SLIQuery:
+def _summed_rate(selector: str, by: list[str]) -> Callable[[str], str]:
+    return lambda window: aggregate("sum", by, f"rate({selector}[{window}])")
+
+
+def _events_rate(owner: Owner, text: str, what: str, by: list[str]) -> Callable[[str], str]:
+    """A window's event rate: from a counter (shortcut or selector), or a query written with
+    `{{.window}}` (Sloth's `error_query`/`total_query`), used as it is."""
+    if WINDOW_PLACEHOLDER.search(text):
+        template = text.strip()
+        parse(WINDOW_PLACEHOLDER.sub("5m", template))
+        return lambda window: WINDOW_PLACEHOLDER.sub(window, template)
+    return _summed_rate(_counter(owner, text, what), by)
+
+
+def _good_over_total(
+    kind: str, good: Callable[[str], str], total: Callable[[str], str], by: list[str]
+) -> SLIQuery:
     def errors(window: str) -> str:
-        all_rate = aggregate("sum", by, f"rate({total}[{window}])")
-        good_rate = aggregate("sum", by, f"rate({good}[{window}])")
+        all_rate = total(window)
+        good_rate = good(window)
         # Scrapes of the two counters are not simultaneous: keep the difference from going below 0.
         return f"clamp_min(\n  {all_rate}\n  -\n  ({good_rate} or 0 * {all_rate}),\n  0\n)"
 
-    return SLIQuery(
-        kind,
-        errors=errors,
-        total=lambda w: aggregate("sum", by, f"rate({total}[{w}])"),
-        key=(kind, good, total, *by),
-    )
+    return SLIQuery(kind, errors=errors, total=total, key=(kind, good("5m"), total("5m"), *by))
 
 
 def _selector(record: str, service: str, sli: str) -> str:

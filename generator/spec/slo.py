@@ -13,11 +13,12 @@ class EventsSLI(SpecModel):
     """Bad events (or good events) over all events, from two counters."""
 
     errors: str | None = None
-    """Counter of failed events: a metric shortcut of the service or a selector."""
+    """Failed events: a counter shortcut of the service, a selector, or a rate query written with
+    `{{.window}}` such as `sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))`."""
     good: str | None = None
-    """Counter of successful events, instead of `errors`."""
+    """Successful events, instead of `errors` (same forms)."""
     total: str
-    """Counter of all events: a metric shortcut of the service or a selector."""
+    """All events: a counter shortcut, a selector, or a rate query with `{{.window}}`."""
 
     @model_validator(mode="after")
     def _one_of_errors_or_good(self) -> Self:
