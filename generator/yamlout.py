@@ -28,7 +28,7 @@ _RESERVED = re.compile(
 )
 # Anything a YAML 1.1 or 1.2 reader (PyYAML, Go's yaml.v2/v3) might take for a number.
 _NUMBERISH = re.compile(
-    r"^[-+]?(\.?[0-9][0-9_]*|0[xob][0-9a-fA-F_]+)(\.[0-9_]*)?([eE][-+]?[0-9]+)?$|^[-+]?\."
+    r"[-+]?(\.?[0-9][0-9_]*|0[xob][0-9a-fA-F_]+)(\.[0-9_]*)?([eE][-+]?[0-9]+)?|[-+]?\..*"
 )
 # Characters YAML does not allow raw in a document (outside the printable set of YAML 1.2 §5.1).
 # NEL, LS and PS are line breaks to YAML 1.1 readers (PyYAML), so they are escaped too.
@@ -37,11 +37,11 @@ _NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud
 
 @lru_cache(maxsize=65536)
 def _is_plain(text: str) -> bool:
-    if not text or not _PLAIN.match(text) or _RESERVED.match(text):
+    if not text or not _PLAIN.fullmatch(text) or _RESERVED.fullmatch(text):
         return False
     if text.endswith((" ", ":")) or ": " in text or " #" in text:
         return False
-    if _NUMBERISH.match(text) or text == "=":
+    if _NUMBERISH.fullmatch(text) or text == "=":
         return False
     if text[0].isdigit() and ":" in text:
         return False  # `02:00`: a time to some readers, a base-60 number to YAML 1.1 ones

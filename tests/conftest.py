@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -10,6 +11,12 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
+
+# The same examples on every run, so CI is reproducible; `HYPOTHESIS_PROFILE=explore` searches anew.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=5000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from generator.diagnostics import Diagnostic
 
