@@ -13,12 +13,12 @@ import pytest
 import yaml
 from hypothesis import settings
 
+from generator.diagnostics import Diagnostic
+
 # The same examples on every run, so CI is reproducible; `HYPOTHESIS_PROFILE=explore` searches anew.
 settings.register_profile("ci", derandomize=True)
 settings.register_profile("explore", derandomize=False, max_examples=5000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-from generator.diagnostics import Diagnostic
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
