@@ -14,10 +14,12 @@ Design, and what it fixes in Sloth's and Pyrra's rule shapes:
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from generator import conventions as names
 from generator import model as m
@@ -66,6 +68,23 @@ def all_windows(period: Duration, windows: Sequence[BurnWindow]) -> list[Duratio
     return [Duration(ms, format_duration(ms)) for ms in sorted(found)]
 
 
+class SLIError(PromQLError):
+    """A mistake in one field of an SLI (the field names where to point)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _in_field(field: str, compute: Callable[[], Any]) -> Any:
+    try:
+        return compute()
+    except SLIError:
+        raise
+    except PromQLError as error:
+        raise SLIError(field, str(error)) from None
+
+
 def _counter(owner: Owner, text: str, what: str) -> str:
     """A counter shortcut of the service or a selector, rendered; raises PromQLError."""
     shortcut = owner.shortcuts.get(text)
@@ -73,6 +92,9 @@ def _counter(owner: Owner, text: str, what: str) -> str:
         if shortcut.type != "counter":
             raise PromQLError(f"{what} must be a counter, {text!r} is a {shortcut.type}")
         return shortcut.selector
+    close = difflib.get_close_matches(text, list(owner.shortcuts), n=1, cutoff=0.75)
+    if close and "{" not in text:
+        raise PromQLError(f"{text!r} is not a metric shortcut of {owner.name}; did you mean {close[0]!r}?")
     return parse_selector(text).render()
 
 
@@ -92,16 +114,18 @@ def sli_query(owner: Owner, spec: SLOSpec) -> SLIQuery:
     by = list(spec.by)
     sli = spec.sli
     if sli.events is not None:
-        total = _events_rate(owner, sli.events.total, "`total`", by)
-        if sli.events.errors is not None:
-            errors = _events_rate(owner, sli.events.errors, "`errors`", by)
+        events = sli.events
+        total = _in_field("total", lambda: _events_rate(owner, events.total, "`total`", by))
+        if events.errors is not None:
+            errors = _in_field("errors", lambda: _events_rate(owner, events.errors or "", "`errors`", by))
             return SLIQuery(
                 "events", errors=errors, total=total, key=("errors", errors("5m"), total("5m"), *by)
             )
-        good = _events_rate(owner, sli.events.good or "", "`good`", by)
+        good = _in_field("good", lambda: _events_rate(owner, events.good or "", "`good`", by))
         return _good_over_total("events", good, total, by)
     if sli.latency is not None:
-        metric, matchers = _histogram(owner, sli.latency.histogram)
+        latency = sli.latency
+        metric, matchers = _in_field("histogram", lambda: _histogram(owner, latency.histogram))
         le = sli.latency.le or decimal_text(Decimal(repr(sli.latency.threshold)))
         inner = matchers[1:-1] if matchers else ""
         good_selector = f'{metric}_bucket{{{inner + ", " if inner else ""}le="{le}"}}'
@@ -112,10 +136,11 @@ def sli_query(owner: Owner, spec: SLOSpec) -> SLIQuery:
     assert sli.raw is not None
     template = sli.raw.error_ratio.strip()
     if not WINDOW_PLACEHOLDER.search(template):
-        raise PromQLError(
-            "a raw SLI must use {{.window}} where the window goes, such as rate(x[{{.window}}])"
+        raise SLIError(
+            "error_ratio",
+            "a raw SLI must use {{.window}} where the window goes, such as rate(x[{{.window}}])",
         )
-    parse(WINDOW_PLACEHOLDER.sub("5m", template))
+    _in_field("error_ratio", lambda: parse(WINDOW_PLACEHOLDER.sub("5m", template)))
     return SLIQuery("raw", ratio=lambda w: WINDOW_PLACEHOLDER.sub(w, template), key=("raw", template, *by))
 
 
@@ -366,7 +391,8 @@ def resolve_slos(
             query = sli_query(owner, spec)
         except PromQLError as error:
             sli_kind = next(k for k in ("events", "latency", "raw") if getattr(spec.sli, k) is not None)
-            owner.problem((*path, "sli", sli_kind), f"invalid SLI: {error}")
+            field = (error.field,) if isinstance(error, SLIError) else ()
+            owner.problem((*path, "sli", sli_kind, *field), f"invalid SLI: {error}")
             continue
         period = parse_duration(spec.period)
         if period.milliseconds < 86_400_000:

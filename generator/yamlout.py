@@ -27,9 +27,7 @@ _RESERVED = re.compile(
     r"null|Null|NULL|~)$"
 )
 # Anything a YAML 1.1 or 1.2 reader (PyYAML, Go's yaml.v2/v3) might take for a number.
-_NUMBERISH = re.compile(
-    r"[-+]?(\.?[0-9][0-9_]*|0[xob][0-9a-fA-F_]+)(\.[0-9_]*)?([eE][-+]?[0-9]+)?|[-+]?\..*"
-)
+_NUMBERISH = re.compile(r"[-+]?(\.?[0-9][0-9_]*|0[xob][0-9a-fA-F_]+)(\.[0-9_]*)?([eE][-+]?[0-9]+)?|[-+]?\..*")
 # Characters YAML does not allow raw in a document (outside the printable set of YAML 1.2 §5.1).
 # NEL, LS and PS are line breaks to YAML 1.1 readers (PyYAML), so they are escaped too.
 _NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")

@@ -268,6 +268,14 @@ def _diagnostic(raw: RawDocument, error: Any) -> Diagnostic:
         )
     if kind_of_error in ("float_parsing", "float_type", "int_parsing", "int_type"):
         return Diagnostic(location, f"expected a number{got}", path=shown_path)
+    if kind_of_error == "less_than" and user_path and user_path[-1] == "objective":
+        return Diagnostic(
+            location,
+            f"an objective must be below 100%{got}",
+            path=shown_path,
+            hint="100% leaves no error budget, so every single failure would page; "
+            "use 99.99 or whatever users truly need",
+        )
     if kind_of_error in ("less_than", "greater_than") and user_path and user_path[-1] == "quantile":
         hint = (
             f"a fraction: {quote(float(value) / 100)} for the {value}th percentile"
