@@ -19,8 +19,9 @@ from generator.humanize import guess_unit
 from generator.problems import Problems, did_you_mean
 from generator.promql import PromQLError, parse_selector
 from generator.resolve_alertmanager import resolve_alertmanager
-from generator.resolve_rules import Owner, resolve_rules
+from generator.resolve_rules import resolve_rules
 from generator.resolve_slos import resolve_slos
+from generator.signals import Owner
 from generator.source import locate
 from generator.spec.validate import ParsedDocument
 

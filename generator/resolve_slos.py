@@ -26,7 +26,7 @@ from generator import model as m
 from generator.diagnostics import Location
 from generator.durations import Duration, format_duration, parse_duration
 from generator.promql import PromQLError, aggregate, parse, parse_selector
-from generator.resolve_rules import Owner
+from generator.signals import Owner
 from generator.slo_windows import BurnWindow, burn_windows
 from generator.spec.slo import SLO as SLOSpec
 from generator.spec.slo import Tier

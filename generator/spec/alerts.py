@@ -93,25 +93,109 @@ class AbsentAlert(AlertBase):
     """A metric shortcut of the service or a PromQL selector that must always have series."""
 
 
+class SignalSpec(SpecModel):
+    """The quantity an anomaly or forecast watches: a shortcut or selector, shaped like a threshold's."""
+
+    metric: str
+    """A metric shortcut of the service, or a PromQL selector."""
+    per: str | None = None
+    """Divide by this counter shortcut (a ratio)."""
+    quantile: float | None = Field(default=None, gt=0, lt=1)
+    """For a histogram shortcut: the quantile to watch."""
+    rate: DurationText | None = None
+    """Window of `rate()` for counters. Default: the service's `rate_window`."""
+    aggregate: Aggregation | None = None
+    """For a gauge or a selector: aggregate the series first."""
+    by: list[LabelName] | None = None
+    """Labels to keep when aggregating."""
+
+
+class Anomaly(SignalSpec):
+    """A dynamic threshold: the metric's normal band is learned, leaving it fires."""
+
+    direction: Literal["up", "down", "both"] = "both"
+    """Which departures count: `up` (spikes), `down` (drops), or `both`."""
+    deviations: float = Field(default=3, gt=0)
+    """How many standard deviations from the expected value make an anomaly."""
+    baseline: DurationText = "1d"
+    """Window of the mean and standard deviation that describe normal."""
+    seasonality: Literal["none", "weekly"] = "none"
+    """`weekly`: expect what the same hour of the last weeks looked like (Monday 9:00 like Monday 9:00)."""
+    weeks: int = Field(default=3, ge=1, le=8)
+    """With weekly seasonality, how many past weeks make the expectation."""
+    floor: float | None = None
+    """Ignore the metric while its expected value is below this, so quiet series never page."""
+
+
+class Forecast(SpecModel):
+    """A linear forecast: fires when the resource will be exhausted within `within`."""
+
+    metric: str
+    """A gauge shortcut of the service or a selector: what is left (`remaining`) or what is used (`usage`)."""
+    measures: Literal["remaining", "usage"] = "remaining"
+    """`remaining` (free bytes, free connections) runs down to 0; `usage` runs up to `capacity`."""
+    capacity: str | float
+    """The total: a number or a selector with the same labels (`node_filesystem_size_bytes{...}`)."""
+    within: DurationText
+    """Fire when exhaustion is forecast within this horizon, such as 4h or 3d."""
+    lookback: DurationText = "6h"
+    """History the linear fit uses."""
+    guard: float = Field(default=0.4, gt=0, lt=1)
+    """Only alert once less than this share of the capacity is left (0.4: 40%), so resources far from
+    full never fire."""
+
+
+class AnomalyAlert(AlertBase):
+    """Fires when a metric leaves its learned normal band."""
+
+    anomaly: Anomaly
+    """What to watch and how wide normal is."""
+
+
+class ForecastAlert(AlertBase):
+    """Fires when a resource is forecast to run out."""
+
+    forecast: Forecast
+    """What to forecast and the horizon."""
+
+
+ALERT_KINDS = {
+    "metric": "threshold",
+    "expr": "promql",
+    "absent": "absent",
+    "anomaly": "anomaly",
+    "forecast": "forecast",
+}
+_KIND_OF_TYPE = {
+    ThresholdAlert: "threshold",
+    PromQLAlert: "promql",
+    AbsentAlert: "absent",
+    AnomalyAlert: "anomaly",
+    ForecastAlert: "forecast",
+}
+
+
 def _alert_kind(value: Any) -> str | None:
     if isinstance(value, dict):
-        present = [key for key in ("metric", "expr", "absent") if key in value]
+        present = [key for key in ALERT_KINDS if key in value]
         if len(present) == 1:
-            return {"metric": "threshold", "expr": "promql", "absent": "absent"}[present[0]]
+            return ALERT_KINDS[present[0]]
     elif isinstance(value, AlertBase):
-        return {ThresholdAlert: "threshold", PromQLAlert: "promql", AbsentAlert: "absent"}[type(value)]
+        return _KIND_OF_TYPE[type(value)]
     return None
 
 
 Alert = Annotated[
     Annotated[ThresholdAlert, Tag("threshold")]
     | Annotated[PromQLAlert, Tag("promql")]
-    | Annotated[AbsentAlert, Tag("absent")],
+    | Annotated[AbsentAlert, Tag("absent")]
+    | Annotated[AnomalyAlert, Tag("anomaly")]
+    | Annotated[ForecastAlert, Tag("forecast")],
     Discriminator(
         _alert_kind,
         custom_error_type="alert_kind",
-        custom_error_message="an alert needs exactly one of `metric` (a threshold), `expr` (PromQL) "
-        "or `absent` (no data)",
+        custom_error_message="an alert needs exactly one of `metric` (a threshold), `expr` (PromQL), "
+        "`absent` (no data), `anomaly` (a dynamic threshold) or `forecast` (running out)",
     ),
 ]
 

@@ -21,6 +21,7 @@ from generator.diagnostics import Diagnostic, Location, quote
 from generator.load import IncludeFailed, RawDocument
 from generator.source import format_path, locate, step, value_at
 from generator.spec.alertmanager import Alertmanager, Receiver, RoutingTest, TimeInterval
+from generator.spec.alerts import ALERT_KINDS
 from generator.spec.common import PATTERN_MEANINGS, SECRET_KEYS
 from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, Document
 from generator.spec.overlay import Overlay
@@ -155,7 +156,7 @@ def known_keys(kind: str, path: Sequence[str | int]) -> list[str]:
         return []
     keys = [info.alias or name for name, info in model.model_fields.items()]
     if model.__name__ == "AlertBase":
-        keys += ["metric", "expr", "absent", "op", "value", "per", "quantile", "rate", "by", "aggregate"]
+        keys += [*ALERT_KINDS, "op", "value", "per", "quantile", "rate", "by", "aggregate"]
     return keys
 
 
@@ -251,14 +252,14 @@ def _diagnostic(raw: RawDocument, error: Any) -> Diagnostic:
             location, f"expected one of {expected}{got}", path=shown_path, hint=hint if exists else ""
         )
     if kind_of_error == "alert_kind":
-        given = [k for k in ("metric", "expr", "absent") if isinstance(value, dict) and k in value]
+        given = [k for k in ALERT_KINDS if isinstance(value, dict) and k in value]
         if len(given) > 1:
             return Diagnostic(
                 locate(raw.data, [*user_path, given[1]], key=True),
                 f"an alert is one kind, but this one gives both `{given[0]}` and `{given[1]}`",
                 path=shown_path,
-                hint="`metric` makes a threshold alert, `expr` a PromQL alert, `absent` a no-data alert; "
-                "keep one",
+                hint="`metric` makes a threshold alert, `expr` a PromQL alert, `absent` a no-data alert, "
+                "`anomaly` a dynamic threshold, `forecast` a capacity forecast; keep one",
             )
         return Diagnostic(
             location,
