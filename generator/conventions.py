@@ -71,6 +71,11 @@ def level(by: Sequence[str]) -> str:
     return "_".join([SERVICE_LABEL, *by])
 
 
+def days_until_full_record(metric: str) -> str:
+    """Days until a forecast resource runs out; labels are the resource's own (instance, device)."""
+    return f"resource:{metric}:days_until_exhausted"
+
+
 def rate_record(shortcut: str, window: str, by: Sequence[str] = ()) -> str:
     return f"{level(by)}:{shortcut}:rate{window}"
 

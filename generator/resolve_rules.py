@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from generator import conventions as names
+from generator import resolve_dynamic as dynamic
 from generator.diagnostics import Diagnostic, Location
 from generator.durations import parse_duration
 from generator.humanize import format_value, template_value
@@ -27,6 +28,7 @@ from generator.signals import Owner, bucket_selector, compute_signal, shortcut_p
 from generator.source import format_path
 from generator.spec import AbsentAlert, Alert, PromQLAlert, ThresholdAlert
 from generator.spec import RecordingRule as RecordingSpec
+from generator.spec.alerts import ALERT_KINDS, AnomalyAlert, ForecastAlert
 
 OP_WORDS = {
     ">": "above",
@@ -231,6 +233,18 @@ def _alert(owner: Owner, spec: Alert, index: int) -> AlertRule | None:
             "or the code stopped reporting this metric."
         )
         generated = True
+    elif isinstance(spec, AnomalyAlert | ForecastAlert):
+        kind_key = "anomaly" if isinstance(spec, AnomalyAlert) else "forecast"
+        expr_path = (*path, kind_key, "metric")
+        built = (
+            dynamic.anomaly(owner, spec.name, spec.anomaly, (*path, kind_key), where)
+            if isinstance(spec, AnomalyAlert)
+            else dynamic.forecast(owner, spec.name, spec.forecast, (*path, kind_key), where)
+        )
+        if built is None:
+            return None
+        expr, summary, description = built.expr, built.summary, built.description
+        generated = True
     else:
         assert isinstance(spec, PromQLAlert)
         expr_path = (*path, "expr")
@@ -271,11 +285,7 @@ def _alert(owner: Owner, spec: Alert, index: int) -> AlertRule | None:
         for_=for_,
         annotations=_pairs(annotations),
         severity=spec.severity,
-        kind="threshold"
-        if isinstance(spec, ThresholdAlert)
-        else "absent"
-        if isinstance(spec, AbsentAlert)
-        else "promql",
+        kind=ALERT_KINDS[next(k for k in ALERT_KINDS if k in type(spec).model_fields)],
     )
 
 
