@@ -52,6 +52,10 @@ def working_hours_interval(team: str) -> str:
     return f"{team}-working-hours"
 
 
+STACK_GROUP = "stack"  # the rule group (and file) of the stack's own alerts
+WATCHDOG_RECEIVER = "watchdog"
+
+
 def rule_file(team: str, owner: str) -> str:
     """One rule file per service or alert group, in a folder per team (a ruler namespace)."""
     return f"{RULES_DIR}/{team}/{owner}.yml"

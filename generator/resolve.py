@@ -24,6 +24,7 @@ from generator.resolve_slos import resolve_slos
 from generator.signals import Owner
 from generator.source import locate
 from generator.spec.validate import ParsedDocument
+from generator.stack_alerts import stack_group
 
 DEFAULTS_LOCATION = Location("<defaults>")
 CREDENTIALS_INSTEAD = "use basic_auth.password_file or authorization.credentials_file"
@@ -140,14 +141,18 @@ def _by_name(
 
 
 def _team_ref(
-    problems: Problems, document: ParsedDocument, teams: dict[str, Any], team: str | None, path: str = "team"
+    problems: Problems,
+    document: ParsedDocument,
+    teams: dict[str, Any],
+    team: str | None,
+    path: Sequence[str] = ("team",),
 ) -> bool:
     if team is None or team in teams:
         return True
     hint = did_you_mean(team, teams) or (
         "declared teams: " + ", ".join(sorted(teams)) if teams else "declare it with `kind: Team`"
     )
-    problems.add(document, [path], f"unknown team {team!r}", hint=hint, code="reference")
+    problems.add(document, path, f"unknown team {team!r}", hint=hint, code="reference")
     return False
 
 
@@ -229,7 +234,8 @@ def resolve(
     problems = Problems()
     alertmanager, alertmanager_problems = resolve_alertmanager(documents, templates)
     problems.items.extend(alertmanager_problems)
-    settings = _settings(_singleton(problems, documents, "Settings"), problems)
+    settings_document = _singleton(problems, documents, "Settings")
+    settings = _settings(settings_document, problems)
     prometheus = _prometheus(_singleton(problems, documents, "Prometheus"), problems)
     teams = _by_name(documents, s.Team, "team", problems)
     services = _by_name(documents, s.Service, "service", problems)
@@ -339,6 +345,29 @@ def resolve(
                 _group(owner, spec.alerts, spec.recording, spec.interval, prometheus, document, problems)
             )
 
+    stack = getattr(settings_document.spec, "stack_alerts", None) if settings_document is not None else None
+    if (
+        settings_document is not None
+        and stack is not None
+        and stack.enabled
+        and _team_ref(problems, settings_document, teams, stack.team, ("stack_alerts", "team"))
+    ):
+        location = locate(settings_document.raw.data, ["stack_alerts"])
+        team_spec = teams[stack.team][0]
+        runbooks = team_spec.runbook_base_url or settings.runbook_base_url
+        groups.append(stack_group(stack.team, location, prometheus.evaluation_interval, runbooks))
+    for name, (service, document) in services.items():
+        for index, dependency in enumerate(service.depends_on):
+            if dependency not in services:
+                problems.add(
+                    document,
+                    ["depends_on", index],
+                    f"unknown service {dependency!r}",
+                    code="reference",
+                    hint=did_you_mean(dependency, services) or "declare it with `kind: Service`",
+                )
+            elif dependency == name:
+                problems.add(document, ["depends_on", index], "a service cannot depend on itself")
     _unique(problems, documents, scrape_jobs, groups)
     if problems.items:
         return None, problems.items

@@ -21,6 +21,7 @@ from generator.durations import Duration, parse_duration
 from generator.problems import Problems, did_you_mean
 from generator.source import locate
 from generator.spec.validate import ParsedDocument
+from generator.stack_alerts import WATCHDOG
 
 _MATCHER = re.compile(r"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$")
 
@@ -42,6 +43,7 @@ class _Resolver(Problems):
         self.receivers: dict[str, tuple[s.Receiver, ParsedDocument]] = {}
         self.intervals: dict[str, Location] = {}
         self.used_intervals: set[str] = set()
+        self.generated_receivers: set[str] = set()
 
     def of_kind(self, kind: type[Any]) -> list[tuple[Any, ParsedDocument]]:
         return [(d.spec, d) for d in self.documents if isinstance(d.spec, kind)]
@@ -114,7 +116,7 @@ class _Resolver(Problems):
         )
 
     def receiver_ref(self, document: ParsedDocument, path: Sequence[str | int], name: str | None) -> None:
-        if name is not None and name not in self.receivers:
+        if name is not None and name not in self.receivers and name not in self.generated_receivers:
             self.add(
                 document,
                 path,
@@ -184,6 +186,10 @@ class _Resolver(Problems):
         path: list[str | int] = ["routing"]
         self.receiver_ref(document, [*path, "receiver"], routing.receiver)
         self.interval_refs(document, [*path, "mute_time_intervals"], routing.mute_time_intervals)
+        routes = [self.route(document, [*path, "routes", i], r) for i, r in enumerate(routing.routes)]
+        if routing.digest is not None:
+            self.receiver_ref(document, [*path, "digest", "receiver"], routing.digest.receiver)
+            routes.insert(0, _digest_route(routing.digest, locate(document.raw.data, [*path, "digest"])))
         return m.Route(
             matchers=(m.Matcher(names.TEAM_LABEL, "=", team.name),),
             receiver=routing.receiver,
@@ -194,9 +200,84 @@ class _Resolver(Problems):
             repeat_interval=_maybe(routing.repeat_interval),
             mute_time_intervals=tuple(routing.mute_time_intervals),
             active_time_intervals=(),
-            routes=tuple(self.route(document, [*path, "routes", i], r) for i, r in enumerate(routing.routes)),
+            routes=tuple(routes),
             location=locate(document.raw.data, path),
         )
+
+
+def _digest_route(digest: s.Digest, location: Location) -> m.Route:
+    """Low severities batched per team: long intervals, one group for all of them."""
+    severities = sorted(set(digest.severities))
+    matcher = (
+        m.Matcher(names.SEVERITY_LABEL, "=", severities[0])
+        if len(severities) == 1
+        else m.Matcher(names.SEVERITY_LABEL, "=~", "|".join(severities))
+    )
+    return m.Route(
+        matchers=(matcher,),
+        receiver=digest.receiver,
+        continue_=False,
+        group_by=(names.TEAM_LABEL, names.SEVERITY_LABEL),
+        group_wait=parse_duration(digest.group_wait),
+        group_interval=parse_duration(digest.group_interval),
+        repeat_interval=parse_duration(digest.repeat_interval),
+        mute_time_intervals=(),
+        active_time_intervals=(),
+        routes=(),
+        location=location,
+    )
+
+
+def _watchdog_route(location: Location) -> m.Route:
+    """The Watchdog goes to the history receiver every minute (the dead man's switch), never to people."""
+    return m.Route(
+        matchers=(m.Matcher("alertname", "=", WATCHDOG),),
+        receiver=names.WATCHDOG_RECEIVER,
+        continue_=False,
+        group_by=("alertname",),
+        group_wait=Duration(0, "0s"),
+        group_interval=Duration(60_000, "1m"),
+        repeat_interval=Duration(60_000, "1m"),
+        mute_time_intervals=(),
+        active_time_intervals=(),
+        routes=(),
+        location=location,
+    )
+
+
+def _generated_inhibitions(
+    settings: s.Alertmanager, settings_doc: ParsedDocument, documents: list[ParsedDocument]
+) -> list[m.InhibitRule]:
+    """Noise reduction from the definitions: critical mutes warning, a dependency's outage mutes
+    its dependents' symptoms."""
+    rules: list[m.InhibitRule] = []
+    if settings.inhibit_warning_when_critical:
+        rules.append(
+            m.InhibitRule(
+                (m.Matcher(names.SEVERITY_LABEL, "=", "critical"),),
+                (m.Matcher(names.SEVERITY_LABEL, "=", "warning"),),
+                ("alertname", names.SERVICE_LABEL, "instance"),
+                locate(settings_doc.raw.data, ["inhibit_warning_when_critical"])
+                if "inhibit_warning_when_critical" in settings_doc.raw.data
+                else settings_doc.location,
+            )
+        )
+    for document in documents:
+        spec = document.spec
+        if isinstance(spec, s.Service):
+            for index, dependency in enumerate(spec.depends_on):
+                rules.append(
+                    m.InhibitRule(
+                        (
+                            m.Matcher(names.SERVICE_LABEL, "=", dependency),
+                            m.Matcher(names.SEVERITY_LABEL, "=", "critical"),
+                        ),
+                        (m.Matcher(names.SERVICE_LABEL, "=", spec.name),),
+                        (),
+                        locate(document.raw.data, ["depends_on", index]),
+                    )
+                )
+    return rules
 
 
 def _maybe(text: str | None) -> Duration | None:
@@ -224,6 +305,23 @@ def resolve_alertmanager(
     teams = {spec.name: (spec, document) for spec, document in resolver.of_kind(s.Team)}
     receivers = resolver.resolve_receivers(settings, set(teams))
     intervals = resolver.resolve_intervals()
+    # The Watchdog needs a route of its own when the stack's alerts are generated.
+    watchdog = any(
+        isinstance(d.spec, s.Settings) and d.spec.stack_alerts is not None and d.spec.stack_alerts.enabled
+        for d in documents
+    )
+    if watchdog and names.WATCHDOG_RECEIVER in resolver.receivers:
+        spec_doc = resolver.receivers[names.WATCHDOG_RECEIVER][1]
+        resolver.add(
+            spec_doc,
+            ["name"],
+            f"the receiver name {names.WATCHDOG_RECEIVER!r} is taken by the generated Watchdog route",
+            hint="rename this receiver",
+        )
+    elif watchdog:
+        receivers.append(m.Receiver(names.WATCHDOG_RECEIVER, None, (), (), (), (), settings_doc.location))
+        receivers.sort(key=lambda r: r.name)
+        resolver.generated_receivers.add(names.WATCHDOG_RECEIVER)
     resolver.receiver_ref(settings_doc, ["default_receiver"], settings.default_receiver)
     if settings.history is not None:
         resolver.check_webhook_url(settings_doc, ["history", "url"], settings.history.url)
@@ -246,17 +344,20 @@ def resolve_alertmanager(
         repeat_interval=parse_duration(settings.repeat_interval),
         mute_time_intervals=(),
         active_time_intervals=(),
-        routes=tuple(team_routes),
+        routes=(*([_watchdog_route(settings_doc.location)] if watchdog else []), *team_routes),
         location=locate(settings_doc.raw.data, ["default_receiver"]),
     )
-    inhibit = tuple(
-        m.InhibitRule(
-            tuple(parse_matcher(t) for t in rule.source),
-            tuple(parse_matcher(t) for t in rule.target),
-            tuple(rule.equal),
-            locate(settings_doc.raw.data, ["inhibit_rules", index]),
-        )
-        for index, rule in enumerate(settings.inhibit_rules)
+    inhibit = (
+        *_generated_inhibitions(settings, settings_doc, documents),
+        *(
+            m.InhibitRule(
+                tuple(parse_matcher(t) for t in rule.source),
+                tuple(parse_matcher(t) for t in rule.target),
+                tuple(rule.equal),
+                locate(settings_doc.raw.data, ["inhibit_rules", index]),
+            )
+            for index, rule in enumerate(settings.inhibit_rules)
+        ),
     )
     cases: list[m.RoutingCase] = []
     for spec, document in resolver.of_kind(s.RoutingTest):

@@ -2,6 +2,7 @@
 
 from generator.spec.alertmanager import (
     Alertmanager,
+    Digest,
     InhibitRule,
     Receiver,
     Route,
@@ -27,6 +28,7 @@ __all__ = [
     "Alert",
     "AlertGroup",
     "Alertmanager",
+    "Digest",
     "Document",
     "InhibitRule",
     "MetricShortcut",

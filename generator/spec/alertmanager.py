@@ -125,11 +125,28 @@ class Route(Timing):
     """Nested routes, tried in order."""
 
 
+class Digest(SpecModel):
+    """Batch low-severity alerts into a few notifications a day instead of one each."""
+
+    severities: list[Literal["info", "warning"]] = Field(default_factory=lambda: ["info"])  # type: ignore[arg-type]
+    """Severities that go into the digest."""
+    receiver: ReceiverName | None = None
+    """Where digests go. Default: the team's receiver."""
+    group_wait: DurationText = "10m"
+    """How long the first digest collects alerts."""
+    group_interval: DurationText = "6h"
+    """How often a digest with new alerts goes out."""
+    repeat_interval: DurationText = "1d"
+    """How often a digest of still-firing alerts is repeated."""
+
+
 class TeamRouting(Timing):
     """How a team's alerts (label `team=<name>`) are routed."""
 
     receiver: ReceiverName
     """Receiver of the team's alerts that no nested route takes."""
+    digest: Digest | None = None
+    """Batch low-severity alerts (checked before the routes below)."""
     routes: list[Route] = Field(default_factory=list)
     """Routes tried in order, for example critical alerts to a pager."""
     mute_time_intervals: list[str] = Field(default_factory=list)
@@ -224,7 +241,9 @@ class Alertmanager(SpecModel):
     slack_api_url_file: str | None = None
     """File holding the default Slack webhook URL."""
     inhibit_rules: list[InhibitRule] = Field(default_factory=list)
-    """Inhibition rules."""
+    """Inhibition rules, beside the generated ones."""
+    inhibit_warning_when_critical: bool = True
+    """Generate the rule: a critical alert mutes the warning of the same alert, service and instance."""
     history: History | None = None
     """The notification history receiver, if deployed."""
 

@@ -70,6 +70,15 @@ class AlertDefaults(SpecModel):
     """`for` of alerts that set none."""
 
 
+class StackAlerts(SpecModel):
+    """Alerts on the monitoring stack itself: Watchdog, rule failures, notifications, TSDB."""
+
+    enabled: bool = True
+    """Generate them."""
+    team: str
+    """The team that runs the stack and receives these alerts."""
+
+
 class ChecksConfig(SpecModel):
     """Which offline checks run."""
 
@@ -89,3 +98,5 @@ class Settings(SpecModel):
     """Defaults for alerts."""
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     """Offline check selection."""
+    stack_alerts: StackAlerts | None = None
+    """Monitor the monitors: generate alerts on Prometheus, Alertmanager and scraping, for a team."""

@@ -86,6 +86,9 @@ class Service(SpecModel):
     """Recording rules written by hand."""
     slos: list[SLO] = Field(default_factory=list)
     """Service level objectives: recording rules, burn-rate alerts and error budgets are generated."""
+    depends_on: list[ResourceName] = Field(default_factory=list)
+    """Services this one needs. While a dependency has a critical alert, this service's alerts are
+    inhibited: they are symptoms, the dependency is the cause."""
 
 
 class AlertGroup(SpecModel):
