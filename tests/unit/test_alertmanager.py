@@ -94,7 +94,7 @@ def test_the_tree_is_a_default_route_with_one_route_per_team(make_repo: WriteFil
     assert team["routes"][0]["continue"] is True
     assert team["routes"][1]["repeat_interval"] == "1h"
     assert team["routes"][2]["active_time_intervals"] == ["payments-working-hours"]
-    assert config["inhibit_rules"] == [
+    assert config["inhibit_rules"][1:] == [
         {
             "source_matchers": ['severity="critical"'],
             "target_matchers": ['severity="warning"'],
