@@ -16,6 +16,7 @@ from generator.compile.alertmanager import compile_alertmanager
 from generator.compile.prometheus_config import compile_config
 from generator.compile.prometheus_rules import compile_rules
 from generator.diagnostics import Diagnostic, has_errors
+from generator.imports import translate
 from generator.load import load, load_templates
 from generator.model import Model
 from generator.overlay import apply, patches_for
@@ -59,10 +60,12 @@ def parse(
 ) -> tuple[list[ParsedDocument], list[Diagnostic], list[str]]:
     """Load and validate the definitions, with the environment's overlay applied."""
     loaded = load(root)
-    diagnostics = [*loaded.diagnostics, *secret_values.scan(loaded.documents)]
+    # Sloth and OpenSLO files become native documents here, before anything validates them.
+    translated, imported = translate(loaded.documents)
+    diagnostics = [*loaded.diagnostics, *imported, *secret_values.scan(translated)]
     overlays: list[ParsedDocument] = []
     others = []
-    for raw in loaded.documents:
+    for raw in translated:
         if raw.data.get("kind") == "Overlay":
             parsed, problems = validate(raw)
             diagnostics.extend(problems)

@@ -31,6 +31,14 @@ from generator.slo_windows import BurnWindow, burn_windows
 from generator.spec.slo import SLO as SLOSpec
 from generator.spec.slo import Tier
 
+# Labels the SLO's series and alerts get from the generator; user labels may not redefine them.
+SLO_RESERVED_LABELS = names.RESERVED_LABELS | {
+    names.SLO_LABEL,
+    names.SLI_LABEL,
+    names.TIER_LABEL,
+    names.LONG_WINDOW_LABEL,
+    names.SHORT_WINDOW_LABEL,
+}
 RAW_WINDOW_LIMIT_MS = 3_600_000  # windows up to 1h read raw counters (detection speed)
 BASE_WINDOW = Duration(300_000, "5m")  # longer windows average the recorded 5m rates
 WINDOW_PLACEHOLDER = re.compile(r"\{\{\s*\.window\s*\}\}")
@@ -383,10 +391,24 @@ def resolve_slos(
             owner.problem(
                 (*path, "name"),
                 f"duplicate SLO {spec.name!r} in {owner.name}",
-                hint=f"the first is at line {owner.where('slos', seen[spec.name], 'name').line}",
+                hint=f"the first is at {owner.where('slos', seen[spec.name], 'name')}",
             )
             continue
         seen[spec.name] = index
+        for where, labels in (
+            ((("labels",)), spec.labels),
+            *(
+                (("alerting", tier, "labels"), getattr(spec.alerting, tier).labels)
+                for tier in ("page", "ticket")
+            ),
+        ):
+            for key in sorted(set(labels) & SLO_RESERVED_LABELS):
+                owner.problem(
+                    (*path, *where, key),
+                    f"label {key!r} is set by the generator",
+                    key=True,
+                    hint=names.RESERVED_LABEL_HINTS.get(key, "the SLO's alerts set it from the SLO"),
+                )
         try:
             query = sli_query(owner, spec)
         except PromQLError as error:

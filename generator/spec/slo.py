@@ -6,7 +6,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from generator.spec.common import DurationText, LabelName, Labels, ResourceName, SpecModel
+from generator.spec.common import DurationText, LabelName, Labels, ResourceName, Severity, SpecModel
 
 
 class EventsSLI(SpecModel):
@@ -71,7 +71,7 @@ class Tier(SpecModel):
 
     enabled: bool = True
     """Generate this tier's alerts."""
-    severity: str | None = None
+    severity: Severity | None = None
     """Severity label. Default: `critical` for page, `warning` for ticket."""
     for_: DurationText = Field(default="0s", alias="for")
     """How long the burn must last before firing; the workbook's detection times assume 0s."""
@@ -84,7 +84,7 @@ class NoData(SpecModel):
 
     enabled: bool = True
     """Generate it."""
-    severity: str = "warning"
+    severity: Severity = "warning"
     """Severity label."""
     for_: DurationText = Field(default="10m", alias="for")
     """How long the series must be missing."""

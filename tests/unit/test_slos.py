@@ -193,7 +193,7 @@ def test_tiers_can_be_renamed_disabled_and_delayed(make_repo: WriteFiles) -> Non
     sli: {events: {errors: errors, total: requests}}
     labels: {product: shop}
     alerting:
-      page: {severity: page, for: 2m, labels: {escalate: "yes"}}
+      page: {severity: warning, for: 2m, labels: {escalate: "yes"}}
       ticket: {enabled: false}
       no_data: {enabled: false}
 """,
@@ -202,7 +202,7 @@ def test_tiers_can_be_renamed_disabled_and_delayed(make_repo: WriteFiles) -> Non
     alerts = [r for r in rules if r.get("alert")]
     assert [a["labels"]["tier"] for a in alerts] == ["page", "page"]
     assert all(
-        a["labels"]["severity"] == "page"
+        a["labels"]["severity"] == "warning"
         and a["for"] == "2m"
         and a["labels"]["escalate"] == "yes"
         and a["labels"]["product"] == "shop"
@@ -244,6 +244,10 @@ def test_tiers_can_be_renamed_disabled_and_delayed(make_repo: WriteFiles) -> Non
             "  - {name: a, objective: 99.9, sli: {events: {errors: errors, good: requests, total: requests}}}\n",
             "rules/checkout.yaml:10:46: slos[0].sli.events: give exactly one of `errors` or `good` beside `total`",
         ),
+        (
+            "  - {name: a, objective: 99.9, labels: {service: other}, sli: {events: {errors: errors, total: requests}}}\n",
+            "rules/checkout.yaml:10:41: slos[0].labels.service: label 'service' is set by the generator",
+        ),
     ],
     ids=[
         "errors-from-a-gauge",
@@ -253,6 +257,7 @@ def test_tiers_can_be_renamed_disabled_and_delayed(make_repo: WriteFiles) -> Non
         "duplicate-slo-name",
         "objective-of-100-percent",
         "errors-and-good-together",
+        "a-label-the-generator-sets",
     ],
 )
 def test_mistakes_in_slos(make_repo: WriteFiles, slo: str, expected: str) -> None:
