@@ -102,6 +102,46 @@ def quantile_record(shortcut: str, quantile: float, window: str, by: Sequence[st
     return f"{level(by)}:{shortcut}:{quantile_tag(quantile)}_rate{window}"
 
 
+GRAFANA_DASHBOARDS_DIR = "grafana/dashboards"
+GRAFANA_PROVISIONING_DIR = "grafana/provisioning"
+GENERAL_FOLDER = "general"
+OVERVIEW_FOLDER = "overview"
+EXECUTIVE_DASHBOARD_UID = "overview-executive"
+ALERT_PANEL_BASE = 100  # alert panels are numbered from here, in the order the alerts are written
+SLO_BURN_PANEL_ID = 10
+
+
+def alert_panel_id(index: int) -> int:
+    """The id of the panel showing the owner's `index`-th alert, which its `dashboard` link opens."""
+    return ALERT_PANEL_BASE + index
+
+
+def dashboard_file(folder: str, uid: str) -> str:
+    """Dashboards live in a folder per team; Grafana's provider turns folders into Grafana folders."""
+    return f"{GRAFANA_DASHBOARDS_DIR}/{folder}/{uid}.json"
+
+
+def group_dashboard_uid(group: str) -> str:
+    return f"group-{group}"[:40]
+
+
+def group_dashboard_url(grafana_url: str, team: str, group: str) -> str:
+    return f"{grafana_url.rstrip('/')}/d/{group_dashboard_uid(group)}"
+
+
+def hosts_dashboard_uid(job: str) -> str:
+    return f"hosts-{job}"[:40]
+
+
+def team_dashboard_uid(team: str) -> str:
+    return f"team-{team}"[:40]
+
+
+def slug_uid(title: str) -> str:
+    """A uid from a title: `Checkout deep dive` -> `checkout-deep-dive`."""
+    return "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())[:40] or "dashboard"
+
+
 def service_dashboard_uid(service: str) -> str:
     """Grafana uids are at most 40 characters; service names at most 40, so prefix sparingly."""
     return f"svc-{service}"[:40]

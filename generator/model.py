@@ -41,7 +41,8 @@ class AlertRule(Rule):
     for_: Duration = ZERO
     annotations: Pairs = ()
     severity: str = ""
-    kind: str = "promql"  # threshold, promql, absent
+    kind: str = "promql"  # threshold, promql, absent, anomaly, forecast, slo, stack
+    panel_id: int | None = None  # the panel of the owner's dashboard that shows it
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class ScrapeJob:
     http: HTTPClient
     location: Location
     source: str
+    exporter: str | None = None
+    team: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,8 @@ class Service:
     selector: Pairs
     metrics: tuple[MetricShortcut, ...]
     location: Location
+    category: str = "application"
+    scraped: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,8 @@ class Settings:
     runbook_base_url: str | None
     default_for: Duration
     disabled_checks: frozenset[str]
+    grafana_datasource_url: str = "http://prometheus:9090"
+    grafana_datasource_uid: str = "prometheus"
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,7 @@ class Model:
     files: tuple[str, ...]
     alertmanager: AlertmanagerConfig | None = None
     slos: tuple[SLO, ...] = ()
+    dashboards: tuple[UserDashboard, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -310,3 +318,15 @@ class SLO:
     scenarios: tuple[Any, ...]  # spec Scenario objects
     location: Location
     scenarios_location: Location | None = None
+
+
+@dataclass(frozen=True)
+class UserDashboard:
+    """A dashboard written by hand: its validated spec, where it goes, and where it was written."""
+
+    spec: Any  # spec Dashboard
+    uid: str
+    folder: str
+    location: Location
+    source: str
+    panel_locations: tuple[tuple[str, Location], ...] = ()  # panel title -> where it was written

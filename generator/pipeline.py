@@ -13,6 +13,9 @@ from pathlib import Path
 from generator import schema, secret_values
 from generator.compile import Artifact
 from generator.compile.alertmanager import compile_alertmanager
+from generator.compile.grafana_dashboards import compile_dashboards
+from generator.compile.grafana_provisioning import compile_provisioning
+from generator.compile.grafana_user_dashboards import compile_user_dashboards
 from generator.compile.prometheus_config import compile_config
 from generator.compile.prometheus_rules import compile_rules
 from generator.diagnostics import Diagnostic, has_errors
@@ -52,6 +55,7 @@ def compile_all(model: Model) -> list[Artifact]:
     artifacts = [compile_config(model), *compile_rules(model), schema.artifact()]
     if model.alertmanager is not None:
         artifacts += compile_alertmanager(model.alertmanager)
+    artifacts += [*compile_dashboards(model), *compile_user_dashboards(model), *compile_provisioning(model)]
     return sorted(artifacts, key=lambda a: a.path)
 
 

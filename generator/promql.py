@@ -142,6 +142,10 @@ def walk(node: Any) -> Iterator[Any]:
     return iter(found)
 
 
+def metric_names_of(node: Any) -> set[str]:
+    return {n.name for n in walk(node) if isinstance(n, pp.VectorSelector) and n.name}
+
+
 def calls(node: Any) -> list[Any]:
     return [n for n in walk(node) if isinstance(n, pp.Call)]
 

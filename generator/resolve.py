@@ -77,6 +77,8 @@ def _settings(document: ParsedDocument | None, problems: Problems) -> m.Settings
         runbook_base_url=spec.runbook_base_url,
         default_for=parse_duration(spec.alert_defaults.for_),
         disabled_checks=frozenset(spec.checks.disabled),
+        grafana_datasource_url=spec.grafana_datasource_url,
+        grafana_datasource_uid=spec.grafana_datasource_uid,
     )
 
 
@@ -192,6 +194,8 @@ def _scrape_job(
         http=_http(spec),
         location=locate(document.raw.data, path or ["name"]),
         source=document.raw.file,
+        exporter=getattr(spec, "exporter", None),
+        team=labels.get(names.TEAM_LABEL),
     )
 
 
@@ -258,6 +262,8 @@ def resolve(
                 selector=_pairs(selector),
                 metrics=tuple(shortcuts.values()),
                 location=document.location,
+                category=service.category,
+                scraped=service.scrape is not None,
             )
         )
         if service.scrape is not None:
@@ -337,8 +343,8 @@ def resolve(
                 rate_window="5m",
                 default_for=settings.default_for,
                 runbook_base_url=(team[0].runbook_base_url if team else None) or settings.runbook_base_url,
-                dashboard_url=names.dashboard_url(settings.grafana_url, spec.service)
-                if settings.grafana_url and spec.service
+                dashboard_url=names.group_dashboard_url(settings.grafana_url, spec.team, spec.name)
+                if settings.grafana_url
                 else None,
             )
             groups.extend(
@@ -368,6 +374,19 @@ def resolve(
                 )
             elif dependency == name:
                 problems.add(document, ["depends_on", index], "a service cannot depend on itself")
+    dashboards = _dashboards(
+        documents,
+        teams,
+        problems,
+        {
+            *(names.service_dashboard_uid(n) for n in services),
+            *(names.team_dashboard_uid(t) for t in teams),
+            *(names.group_dashboard_uid(g.name) for g in groups),
+            *(names.hosts_dashboard_uid(j.job_name) for j in scrape_jobs),
+            *(names.slo_dashboard_uid(slo.service, slo.name) for slo in slos),
+            names.EXECUTIVE_DASHBOARD_UID,
+        },
+    )
     _unique(problems, documents, scrape_jobs, groups)
     if problems.items:
         return None, problems.items
@@ -392,8 +411,61 @@ def resolve(
         files=tuple(files),
         alertmanager=alertmanager,
         slos=tuple(slos),
+        dashboards=tuple(dashboards),
     )
     return model, []
+
+
+def _dashboards(
+    documents: list[ParsedDocument], teams: dict[str, Any], problems: Problems, generated: set[str]
+) -> list[m.UserDashboard]:
+    out: list[m.UserDashboard] = []
+    seen: dict[str, ParsedDocument] = {}
+    for document in documents:
+        spec = document.spec
+        if not isinstance(spec, s.Dashboard):
+            continue
+        uid = spec.uid or names.slug_uid(spec.title)
+        path = ["uid"] if spec.uid else ["title"]
+        if uid in seen:
+            problems.add(
+                document,
+                path,
+                f"dashboard uid {uid!r} is used twice",
+                hint=f"the other is at {seen[uid].location}; set `uid:` on one of them",
+            )
+            continue
+        if uid in generated:
+            problems.add(
+                document,
+                path,
+                f"dashboard uid {uid!r} is the uid of a generated dashboard",
+                hint="set another `uid:` (generated dashboards own svc-, slo-, team-, hosts-, group-)",
+            )
+            continue
+        seen[uid] = document
+        _team_ref(problems, document, teams, spec.folder, ("folder",))
+        out.append(
+            m.UserDashboard(
+                spec,
+                uid,
+                spec.folder or names.GENERAL_FOLDER,
+                document.location,
+                document.raw.file,
+                _panel_locations(document, spec),
+            )
+        )
+    return out
+
+
+def _panel_locations(document: ParsedDocument, spec: s.Dashboard) -> tuple[tuple[str, Location], ...]:
+    found = [(p.title, locate(document.raw.data, ["panels", i, "title"])) for i, p in enumerate(spec.panels)]
+    found += [
+        (p.title, locate(document.raw.data, ["rows", r, "panels", i, "title"]))
+        for r, row in enumerate(spec.rows)
+        for i, p in enumerate(row.panels)
+    ]
+    return tuple(found)
 
 
 def _check_owner_labels(problems: Problems, document: ParsedDocument, labels: dict[str, str]) -> None:

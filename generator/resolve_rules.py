@@ -270,7 +270,10 @@ def _alert(owner: Owner, spec: Alert, index: int) -> AlertRule | None:
     )
     if runbook:
         annotations["runbook_url"] = runbook
-    dashboard = spec.dashboard_url or owner.dashboard_url
+    panel_id = names.alert_panel_id(index)
+    dashboard = spec.dashboard_url or (
+        f"{owner.dashboard_url}?viewPanel={panel_id}" if owner.dashboard_url else None
+    )
     if dashboard:
         annotations["dashboard"] = dashboard
     return AlertRule(
@@ -285,6 +288,7 @@ def _alert(owner: Owner, spec: Alert, index: int) -> AlertRule | None:
         for_=for_,
         annotations=_pairs(annotations),
         severity=spec.severity,
+        panel_id=panel_id,
         kind=ALERT_KINDS[next(k for k in ALERT_KINDS if k in type(spec).model_fields)],
     )
 

@@ -453,7 +453,8 @@ def resolve_slos(
             labels=tuple(sorted(spec.labels.items())),
             description=spec.description or "",
             runbook_url=runbook,
-            dashboard_url=names.slo_dashboard_url(grafana_url, owner.service, spec.name)
+            dashboard_url=f"{names.slo_dashboard_url(grafana_url, owner.service, spec.name)}"
+            f"?viewPanel={names.SLO_BURN_PANEL_ID}"
             if grafana_url
             else None,
             page=_tier("page", spec.alerting.page, "critical"),

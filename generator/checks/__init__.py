@@ -103,6 +103,7 @@ def unknown_ids(ids: Iterable[str]) -> list[str]:
 def _load_all() -> None:
     # Importing the modules registers their checks.
     from generator.checks import alerts as _alerts  # noqa: F401
+    from generator.checks import dashboards as _dashboards  # noqa: F401
     from generator.checks import promql as _promql  # noqa: F401
     from generator.checks import routing as _routing  # noqa: F401
     from generator.checks import rules as _rules  # noqa: F401

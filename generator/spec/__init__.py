@@ -13,6 +13,7 @@ from generator.spec.alertmanager import (
     TimeRange,
 )
 from generator.spec.alerts import AbsentAlert, Alert, PromQLAlert, RecordingRule, ThresholdAlert
+from generator.spec.dashboard import Dashboard
 from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, SINGLETONS, Document
 from generator.spec.overlay import Overlay, Patch
 from generator.spec.prometheus import Prometheus, Settings
@@ -28,6 +29,7 @@ __all__ = [
     "Alert",
     "AlertGroup",
     "Alertmanager",
+    "Dashboard",
     "Digest",
     "Document",
     "InhibitRule",

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, TypeAdapter
 
 from generator.spec.alertmanager import Alertmanager, Receiver, RoutingTest, TimeInterval
+from generator.spec.dashboard import Dashboard
 from generator.spec.overlay import Overlay
 from generator.spec.prometheus import Prometheus, Settings
 from generator.spec.scrape import ScrapeJob
@@ -24,7 +25,8 @@ Document = Annotated[
     | Alertmanager
     | Receiver
     | TimeInterval
-    | RoutingTest,
+    | RoutingTest
+    | Dashboard,
     Field(discriminator="kind"),
 ]
 
@@ -42,6 +44,7 @@ KINDS: tuple[str, ...] = (
     "Receiver",
     "TimeInterval",
     "RoutingTest",
+    "Dashboard",
 )
 # Kinds of which a repository holds at most one document.
 SINGLETONS = frozenset({"Prometheus", "Settings", "Alertmanager"})

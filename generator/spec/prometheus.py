@@ -92,6 +92,10 @@ class Settings(SpecModel):
     kind: Literal["Settings"]
     grafana_url: str | None = None
     """Base URL of Grafana, used for the dashboard links in alerts."""
+    grafana_datasource_url: str = "http://prometheus:9090"
+    """The Prometheus URL as Grafana reaches it (the provisioned data source)."""
+    grafana_datasource_uid: str = Field(default="prometheus", pattern=r"^[a-zA-Z0-9_-]{1,40}$")
+    """The provisioned data source's uid, which every generated panel refers to."""
     runbook_base_url: str | None = None
     """Base URL of runbooks: alerts link to `<base>/<service>/<alert>` unless they give a runbook."""
     alert_defaults: AlertDefaults = Field(default_factory=AlertDefaults)

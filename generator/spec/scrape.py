@@ -44,3 +44,5 @@ class ScrapeJob(ScrapeOptions):
     """The `job` label of everything scraped, for example `node`."""
     team: str | None = None
     """The team that owns these targets (adds a `team` label)."""
+    exporter: Literal["node"] | None = None
+    """What the targets are: `node` (node_exporter) generates a USE dashboard of the hosts."""

@@ -65,6 +65,9 @@ class Service(SpecModel):
     """The owning team (a Team definition)."""
     tier: Literal[1, 2, 3] = 2
     """Criticality: 1 customer-facing and paging, 2 important, 3 best effort."""
+    category: Literal["application", "infrastructure", "business"] = "application"
+    """What kind of thing it is: its dashboard and the overviews follow (business KPIs go to the
+    executive overview)."""
     description: str | None = None
     """What the service does."""
     labels: Labels = Field(default_factory=dict)

@@ -23,6 +23,7 @@ from generator.source import format_path, locate, step, value_at
 from generator.spec.alertmanager import Alertmanager, Receiver, RoutingTest, TimeInterval
 from generator.spec.alerts import ALERT_KINDS
 from generator.spec.common import PATTERN_MEANINGS, SECRET_KEYS
+from generator.spec.dashboard import Dashboard
 from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, Document
 from generator.spec.overlay import Overlay
 from generator.spec.prometheus import Prometheus, Settings
@@ -42,6 +43,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "Receiver": Receiver,
     "TimeInterval": TimeInterval,
     "RoutingTest": RoutingTest,
+    "Dashboard": Dashboard,
 }
 
 

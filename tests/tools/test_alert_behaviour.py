@@ -40,6 +40,7 @@ alerts:
 SETTINGS = "kind: Settings\ngrafana_url: http://grafana:3000\nrunbook_base_url: https://rb.example.com\n"
 RULES = "prometheus/rules/payments/checkout.yml"
 LABELS = {"service": "checkout", "team": "payments"}
+PANELS = {"HighErrors": 100, "SlowP99": 101, "QueueBacklog": 102, "NoRequests": 103}
 
 
 def _annotations(alert: str, summary: str, description: str) -> dict[str, str]:
@@ -47,7 +48,8 @@ def _annotations(alert: str, summary: str, description: str) -> dict[str, str]:
         "summary": summary,
         "description": description,
         "runbook_url": f"https://rb.example.com/checkout/{alert}",
-        "dashboard": "http://grafana:3000/d/svc-checkout",
+        # Each alert links to its own panel of the service dashboard, numbered in writing order.
+        "dashboard": f"http://grafana:3000/d/svc-checkout?viewPanel={PANELS[alert]}",
     }
 
 

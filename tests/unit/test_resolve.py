@@ -195,7 +195,7 @@ def test_links_are_filled_from_settings_and_the_teams_runbooks(make_repo: WriteF
     )
     annotations = rules["A"]["annotations"]
     assert annotations["runbook_url"] == "https://runbooks.example.com/checkout/A"
-    assert annotations["dashboard"] == "https://grafana.example.com/d/svc-checkout"
+    assert annotations["dashboard"] == "https://grafana.example.com/d/svc-checkout?viewPanel=100"
     assert rules["A"]["for"] == "2m"
     team_with_runbooks = {
         "alertmanager/teams.yaml": TEAM + "runbook_base_url: https://payments.example.com/rb\n"
