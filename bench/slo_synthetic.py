@@ -241,9 +241,7 @@ def sloth_base_lines(
     as `0/0` is NaN); `labels[service]` is the rule's label set."""
     for plan in plans:
         head = "slo:sli_error:ratio_rate5m" + render_labels(labels[plan.name]) + " "
-        yield "".join(
-            [f"{head}{_number(e / n)} {t}\n" for t, e, n in rate5m_history(plan, stamps) if n > 0]
-        )
+        yield "".join([f"{head}{_number(e / n)} {t}\n" for t, e, n in rate5m_history(plan, stamps) if n > 0])
 
 
 # --- Definitions: ours and slokit-sre's ---------------------------------------------------------

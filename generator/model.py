@@ -190,6 +190,7 @@ class Model:
     alertmanager: AlertmanagerConfig | None = None
     slos: tuple[SLO, ...] = ()
     dashboards: tuple[UserDashboard, ...] = ()
+    grafanalib_dashboards: tuple[GrafanalibBoard, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,19 @@ class SLO:
     scenarios: tuple[Any, ...]  # spec Scenario objects
     location: Location
     scenarios_location: Location | None = None
+
+
+@dataclass(frozen=True)
+class GrafanalibBoard:
+    """A dashboard a `*.dashboard.py` file built with grafanalib: its JSON as grafanalib wrote
+    it (upgraded at compile time) and the Grafana folder it goes to."""
+
+    source: Any  # grafanalib_dashboards.GrafanalibDashboard
+    folder: str
+
+    @property
+    def uid(self) -> str:
+        return str(self.source.uid)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import schema, secret_values
+from generator import grafanalib_dashboards, schema, secret_values
 from generator.compile import Artifact
 from generator.compile.alertmanager import compile_alertmanager
 from generator.compile.grafana_dashboards import compile_dashboards
@@ -102,10 +102,13 @@ def _one_per_line(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 def build(root: Path, environment: str | None = None) -> BuildResult:
     """Compile the definitions under `root` into output files (in memory)."""
     documents, diagnostics, files = parse(root, environment)
+    grafanalib = grafanalib_dashboards.load(root)
+    diagnostics.extend(grafanalib.diagnostics)
+    files = sorted({*files, *grafanalib.inputs})
     # Resolve what did validate, so one run reports everything; but a reference to a definition
     # that failed validation is not a second mistake, so those findings are dropped then.
     parse_failed = has_errors(diagnostics)
-    model, problems = resolve(documents, environment, files, load_templates(root))
+    model, problems = resolve(documents, environment, files, load_templates(root), grafanalib.dashboards)
     diagnostics.extend(p for p in problems if not (parse_failed and p.code == "reference"))
     if model is None or has_errors(diagnostics):
         return BuildResult(None, diagnostics=_one_per_line(diagnostics), inputs=files)

@@ -15,6 +15,7 @@ from generator import model as m
 from generator import spec as s
 from generator.diagnostics import Diagnostic, Location
 from generator.durations import Duration, parse_duration
+from generator.grafanalib_dashboards import GrafanalibDashboard
 from generator.humanize import guess_unit
 from generator.problems import Problems, did_you_mean
 from generator.promql import PromQLError, parse_selector
@@ -234,6 +235,7 @@ def resolve(
     environment: str | None,
     files: Sequence[str],
     templates: tuple[tuple[str, str], ...] = (),
+    grafanalib: Sequence[GrafanalibDashboard] = (),
 ) -> tuple[m.Model | None, list[Diagnostic]]:
     problems = Problems()
     alertmanager, alertmanager_problems = resolve_alertmanager(documents, templates)
@@ -374,18 +376,17 @@ def resolve(
                 )
             elif dependency == name:
                 problems.add(document, ["depends_on", index], "a service cannot depend on itself")
-    dashboards = _dashboards(
-        documents,
-        teams,
-        problems,
-        {
-            *(names.service_dashboard_uid(n) for n in services),
-            *(names.team_dashboard_uid(t) for t in teams),
-            *(names.group_dashboard_uid(g.name) for g in groups),
-            *(names.hosts_dashboard_uid(j.job_name) for j in scrape_jobs),
-            *(names.slo_dashboard_uid(slo.service, slo.name) for slo in slos),
-            names.EXECUTIVE_DASHBOARD_UID,
-        },
+    generated_uids = {
+        *(names.service_dashboard_uid(n) for n in services),
+        *(names.team_dashboard_uid(t) for t in teams),
+        *(names.group_dashboard_uid(g.name) for g in groups),
+        *(names.hosts_dashboard_uid(j.job_name) for j in scrape_jobs),
+        *(names.slo_dashboard_uid(slo.service, slo.name) for slo in slos),
+        names.EXECUTIVE_DASHBOARD_UID,
+    }
+    dashboards = _dashboards(documents, teams, problems, generated_uids)
+    grafanalib_boards = _grafanalib_boards(
+        grafanalib, teams, problems, generated_uids, {d.uid: d.location for d in dashboards}
     )
     _unique(problems, documents, scrape_jobs, groups)
     if problems.items:
@@ -412,6 +413,7 @@ def resolve(
         alertmanager=alertmanager,
         slos=tuple(slos),
         dashboards=tuple(dashboards),
+        grafanalib_dashboards=tuple(grafanalib_boards),
     )
     return model, []
 
@@ -455,6 +457,46 @@ def _dashboards(
                 _panel_locations(document, spec),
             )
         )
+    return out
+
+
+def _grafanalib_boards(
+    loaded: Sequence[GrafanalibDashboard],
+    teams: dict[str, Any],
+    problems: Problems,
+    generated: set[str],
+    written: dict[str, Location],
+) -> list[m.GrafanalibBoard]:
+    """Folders and uids of grafanalib dashboards, held to the rules of `kind: Dashboard`."""
+    out: list[m.GrafanalibBoard] = []
+    seen = dict(written)
+    for board in loaded:
+        if board.folder is not None and board.folder not in teams:
+            problems.items.append(
+                Diagnostic(
+                    Location(board.file, 1, 1),
+                    f"dashboards/{board.folder}/ is not a team's folder",
+                    code="reference",
+                    hint=did_you_mean(board.folder, list(teams))
+                    or "dashboards in a sub-folder go to that team's Grafana folder; declare the team "
+                    "or move the file up to dashboards/",
+                )
+            )
+            continue
+        other = seen.get(board.uid)
+        if other is not None or board.uid in generated:
+            problems.items.append(
+                Diagnostic(
+                    board.location,
+                    f"dashboard uid {board.uid!r} is "
+                    + (f"already used at {other}" if other else "the uid of a generated dashboard"),
+                    code="definitions",
+                    hint="give the grafanalib Dashboard its own uid=...",
+                )
+            )
+            continue
+        seen[board.uid] = board.location
+        out.append(m.GrafanalibBoard(board, board.folder or names.GENERAL_FOLDER))
     return out
 
 

@@ -46,13 +46,18 @@ WINDOW_PLACEHOLDER = re.compile(r"\{\{\s*\.window\s*\}\}")
 
 @dataclass(frozen=True)
 class SLIQuery:
-    """How to compute a window's error and total rates (or, for raw SLIs, its error ratio)."""
+    """How to compute a window's error and total rates (or, for raw SLIs, its error ratio).
+
+    `errors(window, total)` is given the expression of the window's total rate to fall back on
+    (`0 * total` when no error series exists yet): the recording of the total, evaluated just
+    before in the same group, so the raw total counters are read once per window, not twice."""
 
     kind: str
-    errors: Callable[[str], str] | None = None
+    errors: Callable[[str, str], str] | None = None
     total: Callable[[str], str] | None = None
     ratio: Callable[[str], str] | None = None
     key: tuple[str, ...] = ()
+    by: tuple[str, ...] = ()
 
 
 def exact_ratio(percent: float) -> Decimal:
@@ -125,9 +130,18 @@ def sli_query(owner: Owner, spec: SLOSpec) -> SLIQuery:
         events = sli.events
         total = _in_field("total", lambda: _events_rate(owner, events.total, "`total`", by))
         if events.errors is not None:
-            errors = _in_field("errors", lambda: _events_rate(owner, events.errors or "", "`errors`", by))
+            error_rate = _in_field("errors", lambda: _events_rate(owner, events.errors or "", "`errors`", by))
+
+            def errors(window: str, all_rate: str) -> str:
+                # No error series yet (no 5xx ever) means 0 errors, not "no data".
+                return f"{error_rate(window)}\nor\n0 * {all_rate}"
+
             return SLIQuery(
-                "events", errors=errors, total=total, key=("errors", errors("5m"), total("5m"), *by)
+                "events",
+                errors=errors,
+                total=total,
+                key=("errors", error_rate("5m"), total("5m"), *by),
+                by=tuple(by),
             )
         good = _in_field("good", lambda: _events_rate(owner, events.good or "", "`good`", by))
         return _good_over_total("events", good, total, by)
@@ -169,13 +183,12 @@ def _events_rate(owner: Owner, text: str, what: str, by: list[str]) -> Callable[
 def _good_over_total(
     kind: str, good: Callable[[str], str], total: Callable[[str], str], by: list[str]
 ) -> SLIQuery:
-    def errors(window: str) -> str:
-        all_rate = total(window)
+    def errors(window: str, all_rate: str) -> str:
         good_rate = good(window)
         # Scrapes of the two counters are not simultaneous: keep the difference from going below 0.
         return f"clamp_min(\n  {all_rate}\n  -\n  ({good_rate} or 0 * {all_rate}),\n  0\n)"
 
-    return SLIQuery(kind, errors=errors, total=total, key=(kind, good("5m"), total("5m"), *by))
+    return SLIQuery(kind, errors=errors, total=total, key=(kind, good("5m"), total("5m"), *by), by=tuple(by))
 
 
 def _selector(record: str, service: str, sli: str) -> str:
@@ -221,16 +234,17 @@ def sli_rules(
             continue
         assert query.errors is not None and query.total is not None
         if raw:
-            total = query.total(w)
-            # No error series yet (no 5xx ever) means 0 errors, not "no data".
-            record(names.slo_errors(w), f"{query.errors(w)}\nor\n0 * {total}")
-            record(names.slo_total(w), total)
+            record(names.slo_total(w), query.total(w))
+            # The recorded total carries the rule's labels; summing by the SLI's own grouping
+            # gives it the label set of the raw error rate, so `or` and `-` match series by series.
+            recorded_total = aggregate("sum", list(query.by), _selector(names.slo_total(w), service, sli))
+            record(names.slo_errors(w), query.errors(w, recorded_total))
         else:
             record(
-                names.slo_errors(w), f"avg_over_time({_selector(names.slo_errors(base), service, sli)}[{w}])"
+                names.slo_total(w), f"avg_over_time({_selector(names.slo_total(base), service, sli)}[{w}])"
             )
             record(
-                names.slo_total(w), f"avg_over_time({_selector(names.slo_total(base), service, sli)}[{w}])"
+                names.slo_errors(w), f"avg_over_time({_selector(names.slo_errors(base), service, sli)}[{w}])"
             )
         errors = _selector(names.slo_errors(w), service, sli)
         total = _selector(names.slo_total(w), service, sli)

@@ -53,8 +53,9 @@ def _query(kind: str, by: tuple[str, ...]) -> SLIQuery:
         return SLIQuery("raw", ratio=lambda w: f"sum(rate({ERRORS}[{w}])) / sum(rate({TOTAL}[{w}]))")
     return SLIQuery(
         "events",
-        errors=lambda w: aggregate("sum", list(by), f"rate({ERRORS}[{w}])"),
+        errors=lambda w, total: aggregate("sum", list(by), f"rate({ERRORS}[{w}])") + f"\nor\n0 * {total}",
         total=lambda w: aggregate("sum", list(by), f"rate({TOTAL}[{w}])"),
+        by=by,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from generator import conventions as names
 from generator.checks import Finding, check, iter_rules
 from generator.compile.grafana_dashboards import compile_dashboards
-from generator.compile.grafana_user_dashboards import compile_user_dashboards
+from generator.compile.grafana_user_dashboards import compile_user_dashboards, grafanalib_dashboard
 from generator.diagnostics import Location, Severity
 from generator.model import Model
 from generator.promql import PromQLError, metric_names_of, parse
@@ -57,14 +57,40 @@ def _boards_cached(model: Model) -> tuple[Board, ...]:
 
 def _compile(model: Model) -> tuple[Board, ...]:
     user = {board.uid: board.location for board in model.dashboards}
+    user |= {board.uid: board.source.location for board in model.grafanalib_dashboards}
     boards = []
     for artifact in [*compile_dashboards(model), *compile_user_dashboards(model)]:
         uid = artifact.content["uid"]
         location = user.get(uid) or Location(artifact.sources[0] if artifact.sources else artifact.path)
         # Two panels may share a title (the titles check says so); point at the first.
         panels = next((dict(reversed(b.panel_locations)) for b in model.dashboards if b.uid == uid), {})
+        grafanalib = next((b.source for b in model.grafanalib_dashboards if b.uid == uid), None)
+        if grafanalib is not None:
+            panels = {
+                str(p.get("title", "")): grafanalib.line_of(str(p.get("title", "")))
+                for p in _walk(artifact.content)
+            }
         boards.append(Board(artifact.content, location, panels))
     return tuple(boards)
+
+
+def _walk(board: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for panel in board.get("panels", []):
+        yield panel
+        yield from panel.get("panels", [])
+
+
+@check("dashboards/legacy", Severity.WARNING)
+def legacy(model: Model) -> Iterator[Finding]:
+    """grafanalib dashboards: what the upgrade to current Grafana JSON could not convert (series
+    overrides, graph thresholds, legacy panel alerts, singlestat prefixes and value maps, Angular
+    panel types, data sources other than the provisioned one)."""
+    for board in model.grafanalib_dashboards:
+        _, flags = grafanalib_dashboard(model, board)
+        for flag in flags:
+            where = board.source.line_of(flag.panel) if flag.panel else board.source.location
+            panel = f", panel {flag.panel!r}" if flag.panel else ""
+            yield Finding(where, f"dashboard {board.uid!r}{panel}: {flag.message}")
 
 
 def _user_uids(model: Model) -> set[str]:
@@ -72,9 +98,7 @@ def _user_uids(model: Model) -> set[str]:
 
 
 def _panels(board: Board) -> Iterator[dict[str, Any]]:
-    for panel in board.json["panels"]:
-        yield panel
-        yield from panel.get("panels", [])
+    yield from _walk(board.json)
 
 
 def _queries(board: Board) -> Iterator[tuple[dict[str, Any], str]]:

@@ -1,4 +1,5 @@
-"""Dashboards written by hand (`kind: Dashboard`), compiled with the same building blocks."""
+"""Dashboards written by hand: `kind: Dashboard` definitions, compiled with the same building blocks
+as the generated ones, and grafanalib files, upgraded to current Grafana JSON."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 from generator import conventions as names
 from generator import panels as p
 from generator.compile import Artifact
-from generator.model import Model, UserDashboard
+from generator.dashboard_upgrade import Flag, upgrade
+from generator.model import GrafanalibBoard, Model, UserDashboard
 from generator.spec.dashboard import DashboardPanel, Variable
 
 DEFAULT_QUERIES = {
@@ -129,8 +131,15 @@ def _place_explicit(placed: list[dict[str, Any]], specs: list[DashboardPanel]) -
             }
 
 
+def grafanalib_dashboard(model: Model, board: GrafanalibBoard) -> tuple[dict[str, Any], list[Flag]]:
+    """A grafanalib dashboard upgraded to current Grafana JSON, and what the upgrade flagged."""
+    upgraded, flags = upgrade(board.source.data, model.settings.grafana_datasource_uid)
+    upgraded["uid"] = board.uid
+    return upgraded, flags
+
+
 def compile_user_dashboards(model: Model) -> list[Artifact]:
-    return [
+    written = [
         Artifact(
             names.dashboard_file(board.folder, board.uid),
             user_dashboard(model, board),
@@ -138,4 +147,13 @@ def compile_user_dashboards(model: Model) -> list[Artifact]:
             format="json",
         )
         for board in model.dashboards
+    ]
+    return written + [
+        Artifact(
+            names.dashboard_file(board.folder, board.uid),
+            grafanalib_dashboard(model, board)[0],
+            (board.source.file,),
+            format="json",
+        )
+        for board in model.grafanalib_dashboards
     ]

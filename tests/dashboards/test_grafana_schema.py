@@ -1,7 +1,8 @@
 """Every generated dashboard is well-formed for Grafana: validated against the draft-07 schemas Grafana
 Labs publishes with grafana-foundation-sdk (../shared/grafana-schemas), in the relaxed mode their
-README describes (required fields ignored: Grafana fills them in; types, enums and unknown keys
-kept), the dashboard, every panel's options and field config, and every query."""
+README describes (required fields ignored: Grafana fills them in; catch-all `any` fields, which the
+conversion typed as empty objects, accept any value; types, enums and unknown keys kept): the
+dashboard, every panel's options and field config, and every query."""
 
 from __future__ import annotations
 
@@ -22,10 +23,18 @@ SCHEMAS = REPO.parent / "shared" / "grafana-schemas"
 
 def _relaxed(node: Any) -> Any:
     if isinstance(node, dict):
+        if _catch_all(node):
+            # CUE's `_` (any value) comes out as an empty object type: a byName matcher's options
+            # are a string in every dashboard Grafana writes.
+            return {k: v for k, v in node.items() if k == "description"}
         return {k: _relaxed(v) for k, v in node.items() if k != "required"}
     if isinstance(node, list):
         return [_relaxed(v) for v in node]
     return node
+
+
+def _catch_all(node: dict[str, Any]) -> bool:
+    return node.get("type") == "object" and node.get("additionalProperties") == {} and "properties" not in node
 
 
 @cache

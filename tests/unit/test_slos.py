@@ -150,9 +150,15 @@ def test_latency_good_events_and_grouping(make_repo: WriteFiles) -> None:
         )
     )["checkout-slos"]
     errors = {r["labels"]["sli"]: r["expr"] for r in rules if r.get("record") == "slo:sli_errors:rate5m"}
+    # The errors are the recorded total (read from the raw counters once, by the rule before)
+    # minus the good events, grouped by the SLI's labels on both sides so they match.
     assert errors["fast"].startswith(
-        'clamp_min(\n  sum by (route) (rate(http_request_duration_seconds_count{job="checkout"}[5m]))'
+        'clamp_min(\n  sum by (route) (slo:sli_total:rate5m{service="checkout", sli="fast"})'
     )
+    totals = {r["labels"]["sli"]: r["expr"] for r in rules if r.get("record") == "slo:sli_total:rate5m"}
+    assert totals["fast"] == 'sum by (route) (rate(http_request_duration_seconds_count{job="checkout"}[5m]))'
+    order = [r.get("record") for r in rules if r["labels"].get("sli") == "fast"]
+    assert order.index("slo:sli_total:rate5m") < order.index("slo:sli_errors:rate5m")
     assert 'http_request_duration_seconds_bucket{job="checkout", le="0.25"}' in errors["fast"]
     # A selector written out (not a shortcut) is used exactly as written: no service matchers added.
     assert 'rate(http_requests_total{code!~"5.."}[5m])' in errors["ok"]

@@ -1,0 +1,3 @@
+from grafanalib.core import Dashboard
+
+dashboard = Dashboard(title="API", uid="api")
