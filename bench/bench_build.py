@@ -194,6 +194,10 @@ def measure(
     for index in range(repeat):
         if setup is not None:
             setup(index)
+        # Start every run with no dirty pages of an earlier one in flight: `gen build` does not
+        # fsync, and the writeback of the previous run's files (and of the deletions a setup
+        # made) otherwise slows the next run down, more with every run.
+        os.sync()
         run = run_measured(argv, cwd, OUT / "logs" / key)
         if run.returncode != 0:
             raise SystemExit(

@@ -214,3 +214,12 @@ def schema_command(out: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+def _register_reports() -> None:
+    from generator.report.command import report_group
+
+    main.add_command(report_group)
+
+
+_register_reports()

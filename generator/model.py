@@ -36,6 +36,20 @@ class RecordingRule(Rule):
 
 
 @dataclass(frozen=True)
+class ForecastResource:
+    """What a forecast alert watches, for the capacity report: PromQL for the current value and
+    the capacity, the lookback of the trend, and the recording of days until exhaustion."""
+
+    current: str
+    capacity: str
+    lookback: str
+    measures: str  # "remaining" (free space falls) or "usage" (use grows toward capacity)
+    days_record: str
+    phrase: str
+    horizon: str
+
+
+@dataclass(frozen=True)
 class AlertRule(Rule):
     alert: str = ""
     for_: Duration = ZERO
@@ -43,6 +57,7 @@ class AlertRule(Rule):
     severity: str = ""
     kind: str = "promql"  # threshold, promql, absent, anomaly, forecast, slo, stack
     panel_id: int | None = None  # the panel of the owner's dashboard that shows it
+    resource: ForecastResource | None = None  # forecast alerts only
 
 
 @dataclass(frozen=True)

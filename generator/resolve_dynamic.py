@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from generator import conventions as names
 from generator.durations import Duration, format_duration, parse_duration
 from generator.humanize import template_value
+from generator.model import ForecastResource
 from generator.promql import PromQLError, format_number, parse_selector
 from generator.signals import Owner, compute_signal, record
 from generator.spec.alerts import Anomaly, Forecast
@@ -35,6 +36,7 @@ class Built:
     expr: str
     summary: str
     description: str
+    resource: ForecastResource | None = None
 
 
 def _snake(name: str) -> str:
@@ -162,4 +164,13 @@ def forecast(
         f"At the trend of the last {lookback}, {phrase or slug} {end} within {spec.within}; "
         f"less than {format_number(spec.guard * 100)}% of its capacity is left."
     )
-    return Built(expr, summary, description)
+    resource = ForecastResource(
+        current=current,
+        capacity=capacity,
+        lookback=lookback,
+        measures=spec.measures,
+        days_record=names.days_until_full_record(slug),
+        phrase=phrase or slug,
+        horizon=spec.within,
+    )
+    return Built(expr, summary, description, resource)

@@ -15,7 +15,7 @@ from generator import resolve_dynamic as dynamic
 from generator.diagnostics import Diagnostic, Location
 from generator.durations import parse_duration
 from generator.humanize import format_value, template_value
-from generator.model import AlertRule, Pairs, RecordingRule
+from generator.model import AlertRule, ForecastResource, Pairs, RecordingRule
 from generator.promql import (
     PromQLError,
     format_number,
@@ -202,6 +202,7 @@ def _alert(owner: Owner, spec: Alert, index: int) -> AlertRule | None:
     summary: str
     description: str
     expr_path: tuple[str | int, ...]
+    resource: ForecastResource | None = None
     if isinstance(spec, ThresholdAlert):
         expr_path = (*path, "metric")
         signal = compute_signal(owner, spec, path)
@@ -244,6 +245,7 @@ def _alert(owner: Owner, spec: Alert, index: int) -> AlertRule | None:
         if built is None:
             return None
         expr, summary, description = built.expr, built.summary, built.description
+        resource = built.resource
         generated = True
     else:
         assert isinstance(spec, PromQLAlert)
@@ -290,6 +292,7 @@ def _alert(owner: Owner, spec: Alert, index: int) -> AlertRule | None:
         severity=spec.severity,
         panel_id=panel_id,
         kind=ALERT_KINDS[next(k for k in ALERT_KINDS if k in type(spec).model_fields)],
+        resource=resource,
     )
 
 

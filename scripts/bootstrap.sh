@@ -11,6 +11,12 @@ want_tests=0
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+# The receiver's tests start a throw-away PostgreSQL cluster (tests/pg.py) and render its web
+# page in headless Chromium.
+if [ "$want_tests" -eq 1 ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -18,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The packages start their services; the tools are all we need, and tests start their own.
-  for service in prometheus prometheus-alertmanager prometheus-node-exporter; do
+  for service in prometheus prometheus-alertmanager prometheus-node-exporter postgresql; do
     $sudo systemctl stop "$service" >/dev/null 2>&1 || $sudo service "$service" stop >/dev/null 2>&1 || true
   done
 fi

@@ -1,0 +1,1 @@
+"""What every exporter shares: exposition rendering, the registry, the HTTP server, the CLI."""

@@ -1,0 +1,1 @@
+"""The push bridge: applications POST JSON samples, Prometheus scrapes them from /metrics."""

@@ -1,0 +1,1 @@
+"""The SQL KPI exporter: business metrics from SQL queries, each on its own schedule."""

@@ -1,0 +1,149 @@
+"""What the generator emits for health checks is what the probe exporter reads, and the generated
+alerts fire when they should (promtool test rules on synthetic probe series)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from exporters.common.config import validate_config
+from exporters.probe.config import ProbeConfig
+from generator.compile.exporters import (
+    PROBE_CONFIG_FILE,
+    ResolvedHealthCheck,
+    compile_probe_config,
+    health_alert_rules,
+    probe_scrape_job,
+)
+from generator.spec.health import HealthCheck
+from tests.conftest import require_tool
+
+
+def resolved(service: str, **check: Any) -> ResolvedHealthCheck:
+    return ResolvedHealthCheck(service, "payments", HealthCheck.model_validate(check), "rules/x.yaml")
+
+
+CHECKS = [
+    resolved(
+        "checkout",
+        name="web",
+        http={"url": "https://checkout.internal/health", "body_regex": "ok", "tls_expiry_days": 7},
+        timeout="3s",
+    ),
+    resolved("orders-db", name="port", tcp={"address": "orders-db:5432"}, down_for="2m", severity="warning"),
+]
+
+
+def test_the_generated_probe_config_is_one_the_probe_exporter_accepts() -> None:
+    (artifact,) = compile_probe_config(CHECKS)
+    assert artifact.path == PROBE_CONFIG_FILE
+    assert artifact.sources == ("rules/x.yaml",)
+    config = validate_config(yaml.safe_load(yaml.safe_dump(artifact.content)), ProbeConfig)
+    assert [(p.name, p.timeout, p.target) for p in config.probes] == [
+        ("checkout-web", 3.0, "https://checkout.internal/health"),
+        ("orders-db-port", 5.0, "orders-db:5432"),
+    ]
+    assert config.probes[0].http is not None and config.probes[0].http.tls_expiry_days == 7
+    assert config.scrape_timeout < float(probe_scrape_job()["scrape_timeout"].rstrip("s"))
+    assert compile_probe_config([]) == []
+
+
+def test_a_check_has_exactly_one_kind() -> None:
+    with pytest.raises(ValidationError, match="give exactly one of `http` or `tcp`"):
+        HealthCheck.model_validate({"name": "x"})
+
+
+def _promtool_test(tmp_path: Path, rules: list[dict[str, Any]], tests: list[dict[str, Any]]) -> str:
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": [{"name": "health", "rules": rules}]}))
+    (tmp_path / "test.yml").write_text(yaml.safe_dump({"rule_files": ["rules.yml"], "tests": tests}))
+    result = subprocess.run(
+        [require_tool("promtool"), "test", "rules", str(tmp_path / "test.yml")],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_the_down_alert_fires_after_down_for_and_not_before(tmp_path: Path) -> None:
+    check = CHECKS[1]  # down_for 2m
+    series = 'probe_success{job="health-checks",probe="orders-db-port"}'
+    labels = {"alertname": "HealthCheckFailing", "job": "health-checks", "service": "orders-db",
+              "team": "payments", "severity": "warning", "probe": "orders-db-port"}  # fmt: skip
+    _promtool_test(
+        tmp_path,
+        health_alert_rules(check),
+        [
+            {
+                "interval": "1m",
+                "input_series": [{"series": series, "values": "1 1 0 0 0 0"}],
+                "alert_rule_test": [
+                    {"eval_time": "3m", "alertname": "HealthCheckFailing", "exp_alerts": []},
+                    {
+                        "eval_time": "4m",
+                        "alertname": "HealthCheckFailing",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": labels,
+                                "exp_annotations": {
+                                    "summary": "Health check orders-db-port of orders-db is failing",
+                                    "description": "orders-db:5432 has failed its health check for 2m or more.",
+                                },
+                            }
+                        ],
+                    },
+                ],
+            }
+        ],
+    )
+
+
+def test_the_certificate_alert_fires_within_the_warning_days_only(tmp_path: Path) -> None:
+    rules = health_alert_rules(CHECKS[0])
+    assert [rule["alert"] for rule in rules] == ["HealthCheckFailing", "CertificateExpiringSoon"]
+    assert [rule["alert"] for rule in health_alert_rules(CHECKS[1])] == ["HealthCheckFailing"], "TCP: no cert"
+    day = 86400
+    _promtool_test(
+        tmp_path,
+        rules,
+        [
+            {
+                "interval": "5m",
+                "input_series": [
+                    # Expiry as a Unix time: 10 days after the test's time 0, then renewed to 60 days.
+                    {
+                        "series": 'probe_ssl_earliest_cert_expiry{job="health-checks",probe="checkout-web"}',
+                        "values": f"{10 * day}x6 {60 * day}x6",
+                    },
+                ],
+                "alert_rule_test": [
+                    {"eval_time": "10m", "alertname": "CertificateExpiringSoon", "exp_alerts": []},
+                    {
+                        "eval_time": "20m",
+                        "alertname": "CertificateExpiringSoon",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {
+                                    "alertname": "CertificateExpiringSoon",
+                                    "job": "health-checks",
+                                    "service": "checkout",
+                                    "team": "payments",
+                                    "severity": "warning",
+                                    "probe": "checkout-web",
+                                },
+                                "exp_annotations": {
+                                    "summary": "The certificate of https://checkout.internal/health expires within 14 days",
+                                    "description": "It expires in 9d 23h 40m 0s.",
+                                },
+                            }
+                        ],
+                    },
+                    {"eval_time": "60m", "alertname": "CertificateExpiringSoon", "exp_alerts": []},
+                ],
+            }
+        ],
+    )
