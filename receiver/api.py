@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from receiver.db import StorageError
+from receiver.openapi import openapi_document
 from receiver.payload import PayloadError
 from receiver.queries import MAX_LIMIT, IncidentFilter
 from receiver.service import NotFound, Receiver, Refused, UpstreamError
@@ -161,6 +162,7 @@ class App:
             "/health/live": {"GET": self.live},
             "/health/ready": {"GET": self.ready},
             "/": {"GET": self.page},
+            "/openapi.json": {"GET": self.openapi},
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -253,6 +255,9 @@ class App:
 
     def page(self, path: str, query: Query, body: bytes) -> Reply:
         return HTTPStatus.OK, PAGE, "text/html; charset=utf-8"
+
+    def openapi(self, path: str, query: Query, body: bytes) -> Reply:
+        return HTTPStatus.OK, orjson.dumps(openapi_document()), "application/json"
 
     def live(self, path: str, query: Query, body: bytes) -> Reply:
         return ok({"status": "live"})
