@@ -35,7 +35,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_build import OUT, REPO_ROOT, Measurement, gen_command, machine_info, measure
+from bench_build import (
+    OUT,
+    REPO_ROOT,
+    Measurement,
+    discard_set_aside,
+    gen_command,
+    machine_info,
+    measure,
+    set_aside,
+)
 
 BENCH = Path(__file__).resolve().parent
 RESULTS_MD = BENCH / "RESULTS.md"
@@ -281,14 +290,17 @@ def run(count: int, repeat: int) -> dict[str, Any]:
 
     def cold(root: Path) -> Any:
         def setup(_index: int) -> None:
-            shutil.rmtree(root / "generated", ignore_errors=True)
+            set_aside(root / "generated")
             shutil.rmtree(root / ".gen-cache", ignore_errors=True)
 
         return setup
 
-    def clean_grafanalib(_index: int) -> None:
+    def clean_grafanalib(index: int) -> None:
+        # Moved aside, not deleted, for the same reason as our output (bench_build.set_aside).
+        trash = OUT / "trash" / f"grafanalib-{index}"
+        trash.mkdir(parents=True, exist_ok=True)
         for path in grafanalib_dir.glob("*.json"):
-            path.unlink()
+            path.rename(trash / path.name)
 
     results: dict[str, Measurement] = {}
     results["ours_cold"] = measure(
@@ -299,6 +311,7 @@ def run(count: int, repeat: int) -> dict[str, Any]:
         repeat=repeat,
         setup=cold(ours_root),
     )
+    discard_set_aside()
     results["ours_unchanged"] = measure(
         "dash_ours_unchanged",
         "`gen build`, nothing changed (build cache)",
@@ -322,6 +335,7 @@ def run(count: int, repeat: int) -> dict[str, Any]:
         repeat=repeat,
         setup=clean_grafanalib,
     )
+    discard_set_aside()
     results["compat_cold"] = measure(
         "dash_compat_cold",
         f"`gen build`, cold, the {count} grafanalib files (run, upgrade, write)",
@@ -330,6 +344,7 @@ def run(count: int, repeat: int) -> dict[str, Any]:
         repeat=repeat,
         setup=cold(compat_root),
     )
+    discard_set_aside()
     ours_files = sorted((generated / "grafana" / "dashboards").rglob("*.json"))
     theirs_files = sorted(grafanalib_dir.glob("*.json"))
     compat_files = sorted((compat_root / "generated" / "grafana" / "dashboards").rglob("*.json"))
