@@ -54,6 +54,9 @@ def working_hours_interval(team: str) -> str:
 
 STACK_GROUP = "stack"  # the rule group (and file) of the stack's own alerts
 WATCHDOG_RECEIVER = "watchdog"
+# The receiver service re-posts an unacknowledged page with this label naming the next contact
+# of the team's escalation (receiver/escalation.py); the generated routing delivers it there.
+ESCALATION_TARGET_LABEL = "escalation_target"
 
 
 def rule_file(team: str, owner: str) -> str:

@@ -18,6 +18,7 @@ from generator.compile.grafana_provisioning import compile_provisioning
 from generator.compile.grafana_user_dashboards import compile_user_dashboards
 from generator.compile.prometheus_config import compile_config
 from generator.compile.prometheus_rules import compile_rules
+from generator.compile.receiver_config import compile_receiver_config
 from generator.diagnostics import Diagnostic, has_errors
 from generator.imports import translate
 from generator.load import load, load_templates
@@ -55,6 +56,7 @@ def compile_all(model: Model) -> list[Artifact]:
     artifacts = [compile_config(model), *compile_rules(model), schema.artifact()]
     if model.alertmanager is not None:
         artifacts += compile_alertmanager(model.alertmanager)
+    artifacts += compile_receiver_config(model)
     artifacts += [*compile_dashboards(model), *compile_user_dashboards(model), *compile_provisioning(model)]
     return sorted(artifacts, key=lambda a: a.path)
 

@@ -245,6 +245,32 @@ def _watchdog_route(location: Location) -> m.Route:
     )
 
 
+def _escalation_routes(teams: dict[str, tuple[s.Team, ParsedDocument]]) -> list[m.Route]:
+    """An escalated page (re-posted by the receiver service with `escalation_target`) goes to that
+    contact and nowhere else: ahead of the team routes, which would send it to the first contact
+    again. The first step is the team's own routing; the later steps are the targets."""
+    targets: dict[str, Location] = {}
+    for _, (spec, document) in sorted(teams.items()):
+        for index, step in enumerate(spec.escalation[1:], start=1):
+            targets.setdefault(step.receiver, locate(document.raw.data, ["escalation", index, "receiver"]))
+    return [
+        m.Route(
+            matchers=(m.Matcher(names.ESCALATION_TARGET_LABEL, "=", target),),
+            receiver=target,
+            continue_=False,
+            group_by=("alertname", names.TEAM_LABEL, names.ESCALATION_TARGET_LABEL),
+            group_wait=Duration(0, "0s"),
+            group_interval=None,
+            repeat_interval=None,
+            mute_time_intervals=(),
+            active_time_intervals=(),
+            routes=(),
+            location=location,
+        )
+        for target, location in sorted(targets.items())
+    ]
+
+
 def _generated_inhibitions(
     settings: s.Alertmanager, settings_doc: ParsedDocument, documents: list[ParsedDocument]
 ) -> list[m.InhibitRule]:
@@ -334,6 +360,7 @@ def resolve_alertmanager(
         for name, (spec, document) in sorted(teams.items())
         if spec.routing is not None
     ]
+    escalation_routes = _escalation_routes(teams)
     root_route = m.Route(
         matchers=(),
         receiver=settings.default_receiver,
@@ -344,7 +371,11 @@ def resolve_alertmanager(
         repeat_interval=parse_duration(settings.repeat_interval),
         mute_time_intervals=(),
         active_time_intervals=(),
-        routes=(*([_watchdog_route(settings_doc.location)] if watchdog else []), *team_routes),
+        routes=(
+            *([_watchdog_route(settings_doc.location)] if watchdog else []),
+            *escalation_routes,
+            *team_routes,
+        ),
         location=locate(settings_doc.raw.data, ["default_receiver"]),
     )
     inhibit = (

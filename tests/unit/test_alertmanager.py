@@ -336,3 +336,30 @@ def test_members_and_escalation_are_kept_and_checked(make_repo: WriteFiles) -> N
     assert messages(broken.diagnostics) == [
         "alertmanager/teams.yaml:12:25: escalation[0].receiver: unknown receiver 'pagr'"
     ]
+
+
+def test_escalated_pages_route_to_the_next_contact_only() -> None:
+    """The receiver service re-posts an unacked page with `escalation_target`; the generated tree
+    sends it to that contact, ahead of the team routes that would page the first contact again."""
+    from generator.pipeline import build
+    from tests.conftest import REPO, generated_yaml
+
+    result = build(REPO)
+    assert result.ok
+    config = generated_yaml(result.files, "alertmanager/alertmanager.yml")
+    routes = config["route"]["routes"]
+    escalation = [r for r in routes if any("escalation_target" in m for m in r.get("matchers", []))]
+    assert [(r["receiver"], r["matchers"]) for r in escalation] == [
+        ("oncall-fallback", ['escalation_target="oncall-fallback"'])
+    ]
+    first_team_route = next(
+        i for i, r in enumerate(routes) if any(m.startswith("team=") for m in r.get("matchers", []))
+    )
+    assert routes.index(escalation[0]) < first_team_route
+    # The first contacts (payments-pager, platform-pager) are the teams' own routing, not targets.
+    assert not any(r["receiver"].endswith("-pager") for r in escalation)
+    receiver = generated_yaml(result.files, "receiver/receiver.yml")
+    assert {p["name"]: [s["target"] for s in p["steps"]] for p in receiver["escalation"]} == {
+        "payments": ["oncall-fallback"],
+        "platform": ["oncall-fallback"],
+    }
