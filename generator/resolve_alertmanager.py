@@ -351,6 +351,10 @@ def resolve_alertmanager(
     resolver.receiver_ref(settings_doc, ["default_receiver"], settings.default_receiver)
     if settings.history is not None:
         resolver.check_webhook_url(settings_doc, ["history", "url"], settings.history.url)
+        if settings.history.watchdog_fallback_url is not None:
+            resolver.check_webhook_url(
+                settings_doc, ["history", "watchdog_fallback_url"], settings.history.watchdog_fallback_url
+            )
 
     for spec, document in (pair for _, pair in sorted(teams.items())):
         for index, step in enumerate(spec.escalation):

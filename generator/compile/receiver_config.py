@@ -46,7 +46,16 @@ def compile_receiver_config(model: Model) -> list[Artifact]:
     policies = [policy for team in model.teams if (policy := _policy(team)) is not None]
     content = {
         "alertmanager_url": ALERTMANAGER_URL,
-        "watchdog": {"alertname": WATCHDOG, "interval": WATCHDOG_INTERVAL, "grace": WATCHDOG_GRACE},
+        "watchdog": {
+            "alertname": WATCHDOG,
+            "interval": WATCHDOG_INTERVAL,
+            "grace": WATCHDOG_GRACE,
+            **(
+                {"fallback_url": alertmanager.history.watchdog_fallback_url}
+                if alertmanager.history.watchdog_fallback_url
+                else {}
+            ),
+        },
         "escalation": policies,
     }
     sources = tuple(sorted({team.location.file for team in model.teams if team.escalation}))

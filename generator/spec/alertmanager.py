@@ -218,6 +218,10 @@ class History(SpecModel):
     """The receiver's webhook endpoint, such as `http://receiver:8080/webhook`."""
     credentials_file: str | None = None
     """File holding the receiver's bearer token."""
+    watchdog_fallback_url: str | None = None
+    """Webhook the receiver calls when the always-firing Watchdog stops arriving (a dead man's
+    switch): not through Alertmanager, which may be what is down. Such as a paging service's
+    heartbeat or an on-call chat webhook; no credentials in the URL."""
 
 
 class Alertmanager(SpecModel):

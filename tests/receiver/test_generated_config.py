@@ -25,6 +25,8 @@ def test_the_repositorys_teams_become_escalation_policies_the_receiver_loads(tmp
     # payments: pager (routing notifies it), 15m without an ack, then the fallback.
     assert [(step.target, step.wait) for step in payments.steps] == [("oncall-fallback", 900.0)]
     assert config.watchdog.alertname == "Watchdog" and config.watchdog.interval == 60.0
+    # The dead man's switch reports past Alertmanager, to the URL the definitions give.
+    assert config.watchdog.fallback_url == "https://heartbeat.example.com/monitoring-as-code"
     assert config.policy_for({"team": "payments", "severity": "warning"}) is None
 
 

@@ -363,3 +363,27 @@ def test_escalated_pages_route_to_the_next_contact_only() -> None:
         "payments": ["oncall-fallback"],
         "platform": ["oncall-fallback"],
     }
+
+
+def test_a_watchdog_fallback_url_with_credentials_is_refused(make_repo: WriteFiles) -> None:
+    from generator.pipeline import build
+
+    root = make_repo(
+        {
+            "alertmanager/alertmanager.yaml": """
+            kind: Alertmanager
+            default_receiver: hook
+            history: {url: "http://receiver:8080/webhook", watchdog_fallback_url: "https://bob:secret@hooks.example.com/x"}
+            """,
+            "alertmanager/receivers.yaml": """
+            kind: Receiver
+            name: hook
+            webhooks: [{url: "http://hooks.example.com/alert"}]
+            """,
+        }
+    )
+    result = build(root)
+    assert not result.ok
+    assert any(d.path == "history.watchdog_fallback_url" for d in result.diagnostics), messages(
+        result.diagnostics
+    )
