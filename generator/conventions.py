@@ -112,6 +112,8 @@ OVERVIEW_FOLDER = "overview"
 EXECUTIVE_DASHBOARD_UID = "overview-executive"
 ALERT_PANEL_BASE = 100  # alert panels are numbered from here, in the order the alerts are written
 SLO_BURN_PANEL_ID = 10
+# Service dashboards: the health-check panels, which the health-check alerts link to.
+HEALTH_PANEL_IDS = {"HealthCheckFailing": 20, "CertificateExpiringSoon": 21}
 
 
 def alert_panel_id(index: int) -> int:

@@ -206,6 +206,7 @@ class Model:
     slos: tuple[SLO, ...] = ()
     dashboards: tuple[UserDashboard, ...] = ()
     grafanalib_dashboards: tuple[GrafanalibBoard, ...] = ()
+    health_checks: tuple[Any, ...] = ()  # compile.exporters.ResolvedHealthCheck, in service order
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,19 @@ collected; the model is returned only when there are none.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from generator import conventions as names
 from generator import model as m
 from generator import spec as s
+from generator.compile.exporters import (
+    PROBE_EXPORTER_ADDRESS,
+    PROBE_JOB,
+    PROBE_SCRAPE_TIMEOUT_S,
+    ResolvedHealthCheck,
+    health_alert_rules,
+)
 from generator.diagnostics import Diagnostic, Location
 from generator.durations import Duration, parse_duration
 from generator.grafanalib_dashboards import GrafanalibDashboard
@@ -24,6 +32,7 @@ from generator.resolve_rules import resolve_rules
 from generator.resolve_slos import resolve_slos
 from generator.signals import Owner
 from generator.source import locate
+from generator.spec.health import HealthCheck
 from generator.spec.validate import ParsedDocument
 from generator.stack_alerts import stack_group
 
@@ -248,6 +257,7 @@ def resolve(
 
     scrape_jobs: list[m.ScrapeJob] = []
     slos: list[m.SLO] = []
+    health_checks: list[_Check] = []
     resolved_services: list[m.Service] = []
     groups: list[m.RuleGroup] = []
     for name, (service, document) in services.items():
@@ -306,7 +316,20 @@ def resolve(
                     owner, names.slo_rule_group(name), slo_rules, service.interval, prometheus, document
                 )
             )
+        if service.health_checks:
+            checks = _health_checks(owner, service.health_checks, document, problems)
+            health_checks.extend(checks)
+            alerts: list[m.RecordingRule | m.AlertRule] = [
+                _health_alert(owner, rule, check.location)
+                for check in checks
+                for rule in health_alert_rules(check.resolved)
+            ]
+            groups.append(
+                _rule_group(owner, f"{name}-health-checks", alerts, service.interval, prometheus, document)
+            )
 
+    if health_checks:
+        scrape_jobs.append(_probe_job(health_checks[0], prometheus))
     for document in documents:
         spec = document.spec
         if isinstance(spec, s.ScrapeJob):
@@ -412,6 +435,7 @@ def resolve(
         files=tuple(files),
         alertmanager=alertmanager,
         slos=tuple(slos),
+        health_checks=tuple(c.resolved for c in health_checks),
         dashboards=tuple(dashboards),
         grafanalib_dashboards=tuple(grafanalib_boards),
     )
@@ -560,6 +584,77 @@ def _rule_group(
         rules=tuple(rules),
         sources=tuple(f for f in sources if not f.startswith("<")),
         location=document.location,
+    )
+
+
+@dataclass(frozen=True)
+class _Check:
+    resolved: ResolvedHealthCheck
+    location: Location
+
+
+def _health_checks(
+    owner: Owner, specs: Sequence[HealthCheck], document: ParsedDocument, problems: Problems
+) -> list[_Check]:
+    """A service's health checks, each a probe of the probe exporter named `<service>-<check>`."""
+    seen: set[str] = set()
+    out: list[_Check] = []
+    for index, check in enumerate(specs):
+        if check.name in seen:
+            problems.add(
+                document, ["health_checks", index, "name"], f"health check {check.name!r} is declared twice"
+            )
+            continue
+        seen.add(check.name)
+        resolved = ResolvedHealthCheck(owner.name, owner.team, check, document.raw.file)
+        out.append(_Check(resolved, locate(document.raw.data, ["health_checks", index, "name"])))
+    return out
+
+
+def _health_alert(owner: Owner, rule: dict[str, Any], location: Location) -> m.AlertRule:
+    """An alert of compile.exporters.health_alert_rules, as a rule of the service's group."""
+    labels = {**owner.base_labels, **rule["labels"]}
+    annotations = dict(rule["annotations"])
+    if owner.runbook_base_url:
+        annotations["runbook_url"] = names.runbook_url(owner.runbook_base_url, owner.name, rule["alert"])
+    panel_id = names.HEALTH_PANEL_IDS.get(rule["alert"])
+    if owner.dashboard_url:
+        annotations["dashboard"] = owner.dashboard_url + (f"?viewPanel={panel_id}" if panel_id else "")
+    return m.AlertRule(
+        expr=rule["expr"],
+        labels=_pairs(labels),
+        location=location,
+        expr_location=location,
+        generated_expr=True,
+        disabled_checks=frozenset(),
+        owner=owner.name,
+        alert=rule["alert"],
+        for_=parse_duration(rule["for"]),
+        annotations=_pairs(annotations),
+        severity=rule["labels"][names.SEVERITY_LABEL],
+        kind="health",
+        panel_id=panel_id,
+    )
+
+
+def _probe_job(first: _Check, prometheus: m.PrometheusServer) -> m.ScrapeJob:
+    """One job scrapes the probe exporter, whose every scrape runs every probe."""
+    interval = prometheus.scrape_interval
+    timeout = min(parse_duration(f"{PROBE_SCRAPE_TIMEOUT_S:g}s"), interval)
+    return m.ScrapeJob(
+        job_name=PROBE_JOB,
+        targets=(PROBE_EXPORTER_ADDRESS,),
+        labels=(),
+        interval=interval,
+        timeout=timeout,
+        metrics_path="/metrics",
+        scheme="http",
+        params=(),
+        honor_labels=False,
+        http=m.HTTPClient(),
+        location=first.location,
+        source=first.resolved.source,
+        exporter="probe",
     )
 
 

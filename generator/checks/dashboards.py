@@ -28,7 +28,7 @@ _BUILTINS = {
 _VARIABLE = re.compile(r"\$\{?(\w+)\}?|\[\[(\w+)\]\]")
 _RANGE_FUNCTION = re.compile(r"\b(rate|irate)\s*\(")
 # Metric families that exporters of the stack produce without being named in the definitions.
-EXPORTER_PREFIXES = {"node": ("node_",)}
+EXPORTER_PREFIXES = {"node": ("node_",), "probe": ("probe_",)}
 STACK_PREFIXES = ("prometheus_", "alertmanager_", "go_", "process_", "scrape_")
 
 

@@ -6,10 +6,8 @@ job of the probe exporter (`/metrics` runs every probe, each series labelled `pr
 alerts: the check failing for `down_for`, and (HTTPS) the certificate expiring within
 `certificate_warning_days`.
 
-Wiring still to do (shared files): a `health_checks: list[HealthCheck]` field on the Service spec
-(generator/spec/service.py), resolving it into `ResolvedHealthCheck`s on the model, adding
-`compile_probe_config` to `pipeline.compile_all`, `probe_scrape_job` to the Prometheus config's
-jobs, and `health_alert_rules` to the service's rule group.
+Wired in by resolve.py (the Service's `health_checks`: a `<service>-health-checks` rule group
+with these alerts and one scrape job of the probe exporter) and pipeline.compile_all (the config).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import promql_parser as pp
 from generator import conventions as names
 from generator import panels as p
 from generator.compile import Artifact
+from generator.compile.exporters import PROBE_JOB
 from generator.durations import format_duration
 from generator.model import SLO, AlertRule, Model, RuleGroup, Service
 from generator.promql import Selector, parse, parse_selector
@@ -132,6 +133,37 @@ def _alert_panels(rules: Iterable[AlertRule]) -> list[p.Panel]:
     return out
 
 
+def _health_panels(group: RuleGroup) -> list[p.Panel]:
+    """What the probe exporter sees of the service's health checks; its alerts link here."""
+    probes = sorted({dict(r.labels)["probe"] for r in group.rules if isinstance(r, AlertRule)})
+    selector = f'job="{PROBE_JOB}", probe=~"{"|".join(probes)}"'
+    kinds = {r.alert for r in group.rules if isinstance(r, AlertRule)}
+    panels = [
+        p.timeseries(
+            "HealthCheckFailing: probe success per check",
+            [p.Query(f"probe_success{{{selector}}}", "{{probe}}")],
+            unit="bool_yes_no",
+            minimum=0,
+            maximum=1,
+            description="1 while the check passes; the alert fires after the check's down_for at 0.",
+            panel_id=names.HEALTH_PANEL_IDS["HealthCheckFailing"],
+            width=12,
+        ),
+    ]
+    if "CertificateExpiringSoon" in kinds:
+        panels.append(
+            p.timeseries(
+                "CertificateExpiringSoon: time left on the certificates",
+                [p.Query(f"probe_ssl_earliest_cert_expiry{{{selector}}} - time()", "{{probe}}")],
+                unit="s",
+                description="Seconds until the earliest certificate of each HTTPS check expires.",
+                panel_id=names.HEALTH_PANEL_IDS["CertificateExpiringSoon"],
+                width=12,
+            )
+        )
+    return panels
+
+
 def _slo_stats(model: Model, slos: Iterable[SLO], *, linked: bool = True) -> list[p.Panel]:
     out = []
     for slo in slos:
@@ -181,6 +213,9 @@ def service_dashboard(model: Model, service: Service) -> dict[str, Any]:
         items.append(p.Row("Alerts", _alert_panels(alerts)))
     if slos:
         items.append(p.Row("SLOs", _slo_stats(model, slos)))
+    health = _group_of(model, service.name, f"{service.name}-health-checks")
+    if health is not None:
+        items.append(p.Row("Health checks", _health_panels(health)))
     links = [p.dashboard_link(f"Team {service.team}", _url(model, names.team_dashboard_uid(service.team)))]
     return p.dashboard(
         names.service_dashboard_uid(service.name),

@@ -16,6 +16,7 @@ from generator.spec.common import (
     SpecModel,
     Unit,
 )
+from generator.spec.health import HealthCheck
 from generator.spec.scrape import ScrapeOptions
 from generator.spec.slo import SLO
 
@@ -89,6 +90,9 @@ class Service(SpecModel):
     """Recording rules written by hand."""
     slos: list[SLO] = Field(default_factory=list)
     """Service level objectives: recording rules, burn-rate alerts and error budgets are generated."""
+    health_checks: list[HealthCheck] = Field(default_factory=list)
+    """HTTP or TCP checks run by the probe exporter (`python -m exporters.probe`): its config, its
+    scrape job and the alerts HealthCheckFailing and CertificateExpiringSoon are generated."""
     depends_on: list[ResourceName] = Field(default_factory=list)
     """Services this one needs. While a dependency has a critical alert, this service's alerts are
     inhibited: they are symptoms, the dependency is the cause."""

@@ -147,3 +147,56 @@ def test_the_certificate_alert_fires_within_the_warning_days_only(tmp_path: Path
             }
         ],
     )
+
+
+def test_gen_build_wires_the_repositorys_health_checks_end_to_end() -> None:
+    """`health_checks:` on a service: the probe exporter's config, one scrape job of the probe
+    exporter, and the alerts in the service's rule file, with runbook and dashboard links."""
+    from generator.pipeline import build
+    from tests.conftest import REPO, generated_yaml, messages
+
+    result = build(REPO)
+    assert result.ok, messages(result.diagnostics)
+    config = validate_config(generated_yaml(result.files, PROBE_CONFIG_FILE), ProbeConfig)
+    assert [p.name for p in config.probes] == ["checkout-health", "checkout-public-site"]
+    prometheus = generated_yaml(result.files, "prometheus/prometheus.yml")
+    [job] = [j for j in prometheus["scrape_configs"] if j["job_name"] == probe_scrape_job()["job_name"]]
+    assert job["static_configs"][0]["targets"] == probe_scrape_job()["static_configs"][0]["targets"]
+    groups = {
+        g["name"]: g for g in generated_yaml(result.files, "prometheus/rules/payments/checkout.yml")["groups"]
+    }
+    alerts = [
+        (r["alert"], r["labels"]["probe"], r["labels"]["severity"])
+        for r in groups["checkout-health-checks"]["rules"]
+    ]
+    assert alerts == [
+        ("HealthCheckFailing", "checkout-health", "critical"),
+        ("HealthCheckFailing", "checkout-public-site", "warning"),
+        ("CertificateExpiringSoon", "checkout-public-site", "warning"),
+    ]
+    first = groups["checkout-health-checks"]["rules"][0]
+    assert first["for"] == "2m" and first["annotations"]["runbook_url"].endswith(
+        "/checkout/HealthCheckFailing"
+    )
+
+
+def test_a_check_name_used_twice_is_an_error(make_repo: Any) -> None:
+    from generator.pipeline import build
+
+    root = make_repo(
+        {
+            "alertmanager/teams.yaml": "kind: Team\nname: payments\n",
+            "rules/web.yaml": """
+            kind: Service
+            name: web
+            team: payments
+            health_checks:
+              - {name: up, tcp: {address: "web:80"}}
+              - {name: up, tcp: {address: "web:443"}}
+            """,
+        }
+    )
+    result = build(root)
+    assert not result.ok
+    [problem] = [d for d in result.diagnostics if "declared twice" in d.message]
+    assert problem.location.file == "rules/web.yaml" and problem.location.line == 6
