@@ -207,6 +207,9 @@ class Model:
     dashboards: tuple[UserDashboard, ...] = ()
     grafanalib_dashboards: tuple[GrafanalibBoard, ...] = ()
     health_checks: tuple[Any, ...] = ()  # compile.exporters.ResolvedHealthCheck, in service order
+    kpis: Any = None  # spec BusinessKPIs
+    push_bridge: Any = None  # spec PushBridge
+    exporter_sources: tuple[tuple[str, str], ...] = ()  # kind -> definition file
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from generator import grafanalib_dashboards, schema, secret_values
 from generator.compile import Artifact
 from generator.compile.alertmanager import compile_alertmanager
-from generator.compile.exporters import compile_probe_config
+from generator.compile.exporters import compile_probe_config, compile_push_config, compile_sql_config
 from generator.compile.grafana_dashboards import compile_dashboards
 from generator.compile.grafana_provisioning import compile_provisioning
 from generator.compile.grafana_user_dashboards import compile_user_dashboards
@@ -59,6 +59,9 @@ def compile_all(model: Model) -> list[Artifact]:
         artifacts += compile_alertmanager(model.alertmanager)
     artifacts += compile_receiver_config(model)
     artifacts += compile_probe_config(list(model.health_checks))
+    sources = dict(model.exporter_sources)
+    artifacts += compile_sql_config(model.kpis, sources.get("BusinessKPIs", ""))
+    artifacts += compile_push_config(model.push_bridge, sources.get("PushBridge", ""))
     artifacts += [*compile_dashboards(model), *compile_user_dashboards(model), *compile_provisioning(model)]
     return sorted(artifacts, key=lambda a: a.path)
 

@@ -18,8 +18,13 @@ from generator.compile.exporters import (
     PROBE_EXPORTER_ADDRESS,
     PROBE_JOB,
     PROBE_SCRAPE_TIMEOUT_S,
+    PUSH_BRIDGE_ADDRESS,
+    PUSH_JOB,
+    SQL_EXPORTER_ADDRESS,
+    SQL_JOB,
     ResolvedHealthCheck,
     health_alert_rules,
+    kpi_alert_rules,
 )
 from generator.diagnostics import Diagnostic, Location
 from generator.durations import Duration, parse_duration
@@ -330,6 +335,18 @@ def resolve(
 
     if health_checks:
         scrape_jobs.append(_probe_job(health_checks[0], prometheus))
+    kpis_doc = _singleton(problems, documents, "BusinessKPIs")
+    push_doc = _singleton(problems, documents, "PushBridge")
+    for doc, job, address, honor in (
+        (kpis_doc, SQL_JOB, SQL_EXPORTER_ADDRESS, False),
+        # Pushed series carry their own job/instance labels: keep them (as for a Pushgateway).
+        (push_doc, PUSH_JOB, PUSH_BRIDGE_ADDRESS, True),
+    ):
+        if doc is not None:
+            _team_ref(problems, doc, teams, _team_of(doc), ("team",))
+            scrape_jobs.append(_exporter_job(job, address, honor, doc, prometheus))
+    if kpis_doc is not None:
+        groups.append(_kpi_group(kpis_doc, prometheus))
     for document in documents:
         spec = document.spec
         if isinstance(spec, s.ScrapeJob):
@@ -436,6 +453,13 @@ def resolve(
         alertmanager=alertmanager,
         slos=tuple(slos),
         health_checks=tuple(c.resolved for c in health_checks),
+        kpis=kpis_doc.spec if kpis_doc else None,
+        push_bridge=push_doc.spec if push_doc else None,
+        exporter_sources=tuple(
+            (kind, doc.raw.file)
+            for kind, doc in (("BusinessKPIs", kpis_doc), ("PushBridge", push_doc))
+            if doc
+        ),
         dashboards=tuple(dashboards),
         grafanalib_dashboards=tuple(grafanalib_boards),
     )
@@ -655,6 +679,66 @@ def _probe_job(first: _Check, prometheus: m.PrometheusServer) -> m.ScrapeJob:
         location=first.location,
         source=first.resolved.source,
         exporter="probe",
+    )
+
+
+def _exporter_job(
+    job: str, address: str, honor_labels: bool, document: ParsedDocument, prometheus: m.PrometheusServer
+) -> m.ScrapeJob:
+    return m.ScrapeJob(
+        job_name=job,
+        targets=(address,),
+        labels=((names.TEAM_LABEL, _team_of(document)),),
+        interval=prometheus.scrape_interval,
+        timeout=min(prometheus.scrape_timeout, prometheus.scrape_interval),
+        metrics_path="/metrics",
+        scheme="http",
+        params=(),
+        honor_labels=honor_labels,
+        http=m.HTTPClient(),
+        location=document.location,
+        source=document.raw.file,
+        exporter=job,
+        team=_team_of(document),
+    )
+
+
+def _team_of(document: ParsedDocument) -> str:
+    spec = document.spec
+    assert isinstance(spec, s.BusinessKPIs | s.PushBridge)
+    return spec.team
+
+
+def _kpi_group(document: ParsedDocument, prometheus: m.PrometheusServer) -> m.RuleGroup:
+    spec = document.spec
+    assert isinstance(spec, s.BusinessKPIs)
+    location = locate(document.raw.data, ["queries"])
+    rules = tuple(
+        m.AlertRule(
+            expr=rule["expr"],
+            labels=_pairs(rule["labels"]),
+            location=location,
+            expr_location=location,
+            generated_expr=True,
+            disabled_checks=frozenset(),
+            owner=SQL_JOB,
+            alert=rule["alert"],
+            for_=parse_duration(rule["for"]),
+            annotations=_pairs(rule["annotations"]),
+            severity=rule["labels"][names.SEVERITY_LABEL],
+            kind="kpi",
+        )
+        for rule in kpi_alert_rules(spec)
+    )
+    return m.RuleGroup(
+        name=SQL_JOB,
+        file=names.rule_file(spec.team, SQL_JOB),
+        team=spec.team,
+        service=None,
+        interval=prometheus.evaluation_interval,
+        rules=rules,
+        sources=(document.raw.file,),
+        location=document.location,
     )
 
 

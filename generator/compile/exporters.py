@@ -17,6 +17,7 @@ from typing import Any
 
 from generator.compile import Artifact
 from generator.durations import parse_duration
+from generator.spec.exporters import BusinessKPIs, PushBridge
 from generator.spec.health import HealthCheck
 
 PROBE_CONFIG_FILE = "exporters/probe.yml"
@@ -114,3 +115,67 @@ def health_alert_rules(resolved: ResolvedHealthCheck) -> list[dict[str, Any]]:
             }
         )
     return rules
+
+
+# --- The SQL KPI exporter and the push bridge ------------------------------------------------------
+
+SQL_CONFIG_FILE = "exporters/sql.yml"
+SQL_JOB = "business-kpis"
+SQL_EXPORTER_ADDRESS = "sql-exporter:9117"
+PUSH_CONFIG_FILE = "exporters/push.yml"
+PUSH_JOB = "push-bridge"
+PUSH_BRIDGE_ADDRESS = "push-bridge:9091"
+
+
+def compile_sql_config(kpis: BusinessKPIs | None, source: str) -> list[Artifact]:
+    """`exporters/sql.yml` (exporters/sql/config.py reads it), when the definitions hold KPIs."""
+    if kpis is None:
+        return []
+    content: dict[str, Any] = {"url": kpis.url} if kpis.url else {"url_file": kpis.url_file}
+    content["queries"] = [
+        {
+            "name": query.name,
+            "sql": query.sql,
+            "interval": _seconds(query.interval),
+            "timeout": _seconds(query.timeout),
+            **({"labels": list(query.labels)} if query.labels else {}),
+            "metrics": [metric.model_dump() for metric in query.metrics],
+            **({"stale_after": _seconds(query.stale_after)} if query.stale_after else {}),
+        }
+        for query in kpis.queries
+    ]
+    return [Artifact(SQL_CONFIG_FILE, content, (source,))]
+
+
+def compile_push_config(bridge: PushBridge | None, source: str) -> list[Artifact]:
+    """`exporters/push.yml` (exporters/push/config.py reads it), when the definitions hold one."""
+    if bridge is None:
+        return []
+    content: dict[str, Any] = {
+        "token_file": bridge.token_file,
+        "expire_after": _seconds(bridge.expire_after),
+        "max_series": bridge.max_series,
+        "metrics": {
+            name: metric.model_dump(exclude_none=True) for name, metric in sorted(bridge.metrics.items())
+        },
+    }
+    return [Artifact(PUSH_CONFIG_FILE, content, (source,))]
+
+
+def kpi_alert_rules(kpis: BusinessKPIs) -> list[dict[str, Any]]:
+    """A KPI that stops being computed is an outage of the numbers people steer by."""
+    return [
+        {
+            "alert": "KPIQueryFailing",
+            "expr": f'sql_query_success{{job="{SQL_JOB}"}} == 0',
+            "for": kpis.failing_for,
+            "labels": {"team": kpis.team, "severity": "warning"},
+            "annotations": {
+                "summary": "KPI query {{ $labels.query }} is failing",
+                "description": (
+                    f"The SQL KPI exporter has not computed {{{{ $labels.query }}}} for {kpis.failing_for}: "
+                    "its metrics are stale and dropped; see sql_query_errors_total for why."
+                ),
+            },
+        }
+    ]

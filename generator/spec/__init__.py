@@ -15,6 +15,7 @@ from generator.spec.alertmanager import (
 from generator.spec.alerts import AbsentAlert, Alert, PromQLAlert, RecordingRule, ThresholdAlert
 from generator.spec.dashboard import Dashboard
 from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, SINGLETONS, Document
+from generator.spec.exporters import BusinessKPIs, PushBridge
 from generator.spec.overlay import Overlay, Patch
 from generator.spec.prometheus import Prometheus, Settings
 from generator.spec.scrape import ScrapeJob, ScrapeOptions
@@ -29,6 +30,7 @@ __all__ = [
     "Alert",
     "AlertGroup",
     "Alertmanager",
+    "BusinessKPIs",
     "Dashboard",
     "Digest",
     "Document",
@@ -38,6 +40,7 @@ __all__ = [
     "Patch",
     "PromQLAlert",
     "Prometheus",
+    "PushBridge",
     "Receiver",
     "RecordingRule",
     "Route",

@@ -8,6 +8,7 @@ from pydantic import Field, TypeAdapter
 
 from generator.spec.alertmanager import Alertmanager, Receiver, RoutingTest, TimeInterval
 from generator.spec.dashboard import Dashboard
+from generator.spec.exporters import BusinessKPIs, PushBridge
 from generator.spec.overlay import Overlay
 from generator.spec.prometheus import Prometheus, Settings
 from generator.spec.scrape import ScrapeJob
@@ -26,7 +27,9 @@ Document = Annotated[
     | Receiver
     | TimeInterval
     | RoutingTest
-    | Dashboard,
+    | Dashboard
+    | BusinessKPIs
+    | PushBridge,
     Field(discriminator="kind"),
 ]
 
@@ -45,6 +48,8 @@ KINDS: tuple[str, ...] = (
     "TimeInterval",
     "RoutingTest",
     "Dashboard",
+    "BusinessKPIs",
+    "PushBridge",
 )
 # Kinds of which a repository holds at most one document.
-SINGLETONS = frozenset({"Prometheus", "Settings", "Alertmanager"})
+SINGLETONS = frozenset({"Prometheus", "Settings", "Alertmanager", "BusinessKPIs", "PushBridge"})

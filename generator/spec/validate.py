@@ -25,6 +25,7 @@ from generator.spec.alerts import ALERT_KINDS
 from generator.spec.common import PATTERN_MEANINGS, SECRET_KEYS
 from generator.spec.dashboard import Dashboard
 from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, Document
+from generator.spec.exporters import BusinessKPIs, PushBridge
 from generator.spec.overlay import Overlay
 from generator.spec.prometheus import Prometheus, Settings
 from generator.spec.scrape import ScrapeJob
@@ -44,6 +45,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "TimeInterval": TimeInterval,
     "RoutingTest": RoutingTest,
     "Dashboard": Dashboard,
+    "BusinessKPIs": BusinessKPIs,
+    "PushBridge": PushBridge,
 }
 
 

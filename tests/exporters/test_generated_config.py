@@ -200,3 +200,66 @@ def test_a_check_name_used_twice_is_an_error(make_repo: Any) -> None:
     assert not result.ok
     [problem] = [d for d in result.diagnostics if "declared twice" in d.message]
     assert problem.location.file == "rules/web.yaml" and problem.location.line == 6
+
+
+def test_gen_build_writes_configs_the_sql_exporter_and_push_bridge_load() -> None:
+    """`kind: BusinessKPIs` and `kind: PushBridge`: each exporter's config (judged by the exporter's
+    own loader), a scrape job each, and the KPI alert in the owning team's rule file."""
+    from exporters.push.config import PushConfig
+    from exporters.sql.config import SqlConfig
+    from generator.pipeline import build
+    from tests.conftest import REPO, generated_yaml, messages
+
+    result = build(REPO)
+    assert result.ok, messages(result.diagnostics)
+    sql = validate_config(generated_yaml(result.files, "exporters/sql.yml"), SqlConfig)
+    assert sql.url is None and str(sql.url_file) == "/etc/exporters/secrets/shop-db-url"
+    assert [(q.name, q.interval, q.timeout, q.labels) for q in sql.queries] == [
+        ("signups", 60.0, 10.0, ("plan",)),
+        ("revenue", 300.0, 30.0, ()),
+    ]
+    assert sql.queries[1].metrics[0].type == "counter"
+    push = validate_config(generated_yaml(result.files, "exporters/push.yml"), PushConfig)
+    assert push.expire_after == 900.0 and str(push.token_file) == "/etc/exporters/secrets/push-token"
+    assert push.metrics["batch_job_duration_seconds"].buckets is not None
+    jobs = {
+        j["job_name"]: j for j in generated_yaml(result.files, "prometheus/prometheus.yml")["scrape_configs"]
+    }
+    assert jobs["business-kpis"]["static_configs"][0]["targets"] == ["sql-exporter:9117"]
+    assert jobs["push-bridge"]["honor_labels"] is True  # pushed series keep their own job/instance
+    [rule] = generated_yaml(result.files, "prometheus/rules/payments/business-kpis.yml")["groups"][0]["rules"]
+    assert (
+        rule["alert"] == "KPIQueryFailing" and rule["expr"] == 'sql_query_success{job="business-kpis"} == 0'
+    )
+    assert rule["for"] == "15m" and rule["labels"] == {"severity": "warning", "team": "payments"}
+
+
+def test_kpi_urls_with_a_password_and_a_second_definition_are_refused(make_repo: Any) -> None:
+    from generator.pipeline import build
+
+    root = make_repo(
+        {
+            "alertmanager/teams.yaml": "kind: Team\nname: payments\n",
+            "rules/kpis.yaml": """
+            kind: BusinessKPIs
+            team: payments
+            url: postgresql+psycopg://shop:hunter2@db/shop
+            queries: [{name: n, sql: SELECT 1 AS v, metrics: [{name: one, column: v, help: one}]}]
+            ---
+            kind: BusinessKPIs
+            team: payments
+            url: sqlite:////data/kpi.db
+            queries: [{name: n, sql: SELECT 1 AS v, metrics: [{name: one, column: v, help: one}]}]
+            ---
+            kind: BusinessKPIs
+            team: payments
+            url: sqlite:////data/other.db
+            queries: [{name: n, sql: SELECT 1 AS v, metrics: [{name: one, column: v, help: one}]}]
+            """,
+        }
+    )
+    result = build(root)
+    assert not result.ok
+    text = "\n".join(d.message for d in result.diagnostics)
+    assert "put the URL in a file and give `url_file`" in text or "password" in text, text
+    assert any("BusinessKPIs" in d.message for d in result.diagnostics if d.location.line > 5), text
