@@ -114,6 +114,8 @@ ALERT_PANEL_BASE = 100  # alert panels are numbered from here, in the order the 
 SLO_BURN_PANEL_ID = 10
 # Service dashboards: the health-check panels, which the health-check alerts link to.
 HEALTH_PANEL_IDS = {"HealthCheckFailing": 20, "CertificateExpiringSoon": 21}
+# The SQL KPI dashboard's query-health panel, which KPIQueryFailing links to.
+KPI_QUERY_PANEL_ID = 30
 
 
 def alert_panel_id(index: int) -> int:

@@ -346,7 +346,7 @@ def resolve(
             _team_ref(problems, doc, teams, _team_of(doc), ("team",))
             scrape_jobs.append(_exporter_job(job, address, honor, doc, prometheus))
     if kpis_doc is not None:
-        groups.append(_kpi_group(kpis_doc, prometheus))
+        groups.append(_kpi_group(kpis_doc, prometheus, settings.grafana_url))
     for document in documents:
         spec = document.spec
         if isinstance(spec, s.ScrapeJob):
@@ -709,9 +709,17 @@ def _team_of(document: ParsedDocument) -> str:
     return spec.team
 
 
-def _kpi_group(document: ParsedDocument, prometheus: m.PrometheusServer) -> m.RuleGroup:
+def _kpi_group(
+    document: ParsedDocument, prometheus: m.PrometheusServer, grafana_url: str | None
+) -> m.RuleGroup:
     spec = document.spec
     assert isinstance(spec, s.BusinessKPIs)
+    board = names.group_dashboard_uid(SQL_JOB)
+    link = (
+        {"dashboard": f"{grafana_url.rstrip('/')}/d/{board}?viewPanel={names.KPI_QUERY_PANEL_ID}"}
+        if grafana_url
+        else {}
+    )
     location = locate(document.raw.data, ["queries"])
     rules = tuple(
         m.AlertRule(
@@ -724,9 +732,10 @@ def _kpi_group(document: ParsedDocument, prometheus: m.PrometheusServer) -> m.Ru
             owner=SQL_JOB,
             alert=rule["alert"],
             for_=parse_duration(rule["for"]),
-            annotations=_pairs(rule["annotations"]),
+            annotations=_pairs({**rule["annotations"], **link}),
             severity=rule["labels"][names.SEVERITY_LABEL],
             kind="kpi",
+            panel_id=names.KPI_QUERY_PANEL_ID,
         )
         for rule in kpi_alert_rules(spec)
     )

@@ -28,7 +28,7 @@ _BUILTINS = {
 _VARIABLE = re.compile(r"\$\{?(\w+)\}?|\[\[(\w+)\]\]")
 _RANGE_FUNCTION = re.compile(r"\b(rate|irate)\s*\(")
 # Metric families that exporters of the stack produce without being named in the definitions.
-EXPORTER_PREFIXES = {"node": ("node_",), "probe": ("probe_",)}
+EXPORTER_PREFIXES = {"node": ("node_",), "probe": ("probe_",), "business-kpis": ("sql_query_",)}
 STACK_PREFIXES = ("prometheus_", "alertmanager_", "go_", "process_", "scrape_")
 
 
@@ -206,6 +206,12 @@ def _known_metrics(model: Model) -> tuple[set[str], tuple[str, ...]]:
     prefixes = list(STACK_PREFIXES)
     for job in model.scrape_jobs:
         prefixes += EXPORTER_PREFIXES.get(job.exporter or "", ())
+    # What the SQL KPI exporter and the push bridge serve is declared in their definitions.
+    if model.kpis is not None:
+        known |= {metric.name for query in model.kpis.queries for metric in query.metrics}
+    if model.push_bridge is not None:
+        for name in model.push_bridge.metrics:
+            known |= {name, f"{name}_bucket", f"{name}_count", f"{name}_sum"}
     return known, tuple(prefixes)
 
 

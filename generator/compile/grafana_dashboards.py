@@ -17,7 +17,7 @@ import promql_parser as pp
 from generator import conventions as names
 from generator import panels as p
 from generator.compile import Artifact
-from generator.compile.exporters import PROBE_JOB
+from generator.compile.exporters import PROBE_JOB, SQL_JOB
 from generator.durations import format_duration
 from generator.model import SLO, AlertRule, Model, RuleGroup, Service
 from generator.promql import Selector, parse, parse_selector
@@ -476,12 +476,46 @@ def hosts_dashboard(model: Model, job: str, team: str | None) -> dict[str, Any]:
     )
 
 
+def _kpi_rows(model: Model) -> list[p.Panel | p.Row]:
+    """The SQL KPI exporter's numbers, and whether its queries run (the KPI alert links there)."""
+    kpis = model.kpis
+    metrics = [
+        p.timeseries(
+            f"{metric.name}",
+            [p.Query(f"sum by ({', '.join(query.labels) or 'job'}) ({metric.name})", _legend(query.labels))],
+            unit="short",
+            description=metric.help,
+            width=12,
+        )
+        for query in kpis.queries
+        for metric in query.metrics
+    ]
+    health = p.timeseries(
+        "KPIQueryFailing: queries that succeed",
+        [p.Query(f'sql_query_success{{job="{SQL_JOB}"}}', "{{query}}")],
+        unit="bool_yes_no",
+        minimum=0,
+        maximum=1,
+        description="1 while the query's last run succeeded; KPIQueryFailing fires after failing_for at 0.",
+        panel_id=names.KPI_QUERY_PANEL_ID,
+        width=24,
+    )
+    return [p.Row("Business KPIs", metrics), p.Row("Queries", [health])]
+
+
+def _legend(labels: Iterable[str]) -> str:
+    return " ".join(f"{{{{{label}}}}}" for label in labels) or "{{job}}"
+
+
 def group_dashboard(model: Model, group: RuleGroup) -> dict[str, Any]:
     alerts = [r for r in group.rules if isinstance(r, AlertRule)]
+    rows: list[p.Panel | p.Row] = [p.Row("Alerts", _alert_panels(alerts))]
+    if group.name == SQL_JOB and model.kpis is not None:
+        rows = _kpi_rows(model)
     return p.dashboard(
         names.group_dashboard_uid(group.name),
-        f"Alerts: {group.name}",
-        [p.Row("Alerts", _alert_panels(alerts))],
+        f"Alerts: {group.name}" if group.name != SQL_JOB else "Business KPIs from SQL",
+        rows,
         tags=[group.team, "alerts"],
         variables=[p.query_variable("instance", "label_values(up, instance)")],
         links=[p.dashboard_link(f"Team {group.team}", _url(model, names.team_dashboard_uid(group.team)))],

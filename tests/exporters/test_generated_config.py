@@ -3,6 +3,7 @@ alerts fire when they should (promtool test rules on synthetic probe series)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -232,6 +233,12 @@ def test_gen_build_writes_configs_the_sql_exporter_and_push_bridge_load() -> Non
         rule["alert"] == "KPIQueryFailing" and rule["expr"] == 'sql_query_success{job="business-kpis"} == 0'
     )
     assert rule["for"] == "15m" and rule["labels"] == {"severity": "warning", "team": "payments"}
+    # The alert opens the panel of the KPI dashboard that shows the queries' health.
+    board = json.loads(result.files["grafana/dashboards/payments/group-business-kpis.json"])
+    panels = {x["id"]: x for top in board["panels"] for x in (top, *top.get("panels", []))}
+    panel_id = int(rule["annotations"]["dashboard"].rsplit("viewPanel=", 1)[1])
+    assert panels[panel_id]["title"].startswith("KPIQueryFailing")
+    assert {"business_signups_today", "business_revenue_eur_total"} <= {x["title"] for x in panels.values()}
 
 
 def test_kpi_urls_with_a_password_and_a_second_definition_are_refused(make_repo: Any) -> None:
