@@ -790,6 +790,17 @@ def profile_markdown(profiles: dict[str, Any]) -> list[str]:
     return lines
 
 
+def write_marked_section(begin: str, end: str, block: str, heading: str) -> None:
+    """Replace the part of RESULTS.md between `begin` and `end` with `block` (which carries the
+    markers); the first time, append it under `heading`. Everything else in the file is kept."""
+    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + f"\n\n## {heading}\n\n" + block + "\n"
+    RESULTS_MD.write_text(text, encoding="utf-8")
+
+
 def update_results_md(text: str) -> None:
     if RESULTS_MD.exists():
         current = RESULTS_MD.read_text(encoding="utf-8")

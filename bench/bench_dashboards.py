@@ -44,6 +44,7 @@ from bench_build import (
     machine_info,
     measure,
     set_aside,
+    write_marked_section,
 )
 
 BENCH = Path(__file__).resolve().parent
@@ -448,16 +449,7 @@ def markdown(data: dict[str, Any]) -> str:
 
 
 def update_results_md(block: str) -> None:
-    current = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else ""
-    if BEGIN in current and END in current:
-        before = current[: current.index(BEGIN)]
-        after = current[current.index(END) + len(END) :]
-        RESULTS_MD.write_text(before + block + after, encoding="utf-8")
-        return
-    RESULTS_MD.write_text(
-        current.rstrip("\n") + "\n\n## Dashboards: ours against grafanalib\n\n" + block + "\n",
-        encoding="utf-8",
-    )
+    write_marked_section(BEGIN, END, block, "Dashboards: ours against grafanalib")
 
 
 def main(argv: list[str] | None = None) -> None:

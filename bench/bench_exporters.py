@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from bench_build import write_marked_section
 
 BENCH = Path(__file__).resolve().parent
 REPO_ROOT = BENCH.parent
@@ -420,12 +421,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def update_results_md(block: str) -> None:
-    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n## Exporters (bench_exporters.py)\n\n" + block + "\n"
-    RESULTS_MD.write_text(text, encoding="utf-8")
+    write_marked_section(BEGIN, END, block, "Exporters (bench_exporters.py)")
 
 
 def main(argv: list[str] | None = None) -> None:

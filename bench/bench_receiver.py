@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from bench_build import write_marked_section
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -52,6 +53,7 @@ BEGIN = "<!-- bench-receiver:begin -->"
 END = "<!-- bench-receiver:end -->"
 
 sys.path.insert(0, str(REPO))
+
 from tests.pg import Cluster, fresh_database, start_cluster, stop_cluster  # noqa: E402
 
 MARK = "N0N0N0N0"  # stands for the delivery's number in the template
@@ -390,17 +392,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def update_results_md(block: str) -> None:
-    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = (
-            text.rstrip("\n")
-            + "\n\n## Receiver: durable webhook ingestion (bench_receiver.py)\n\n"
-            + block
-            + "\n"
-        )
-    RESULTS_MD.write_text(text, encoding="utf-8")
+    write_marked_section(BEGIN, END, block, "Receiver: durable webhook ingestion (bench_receiver.py)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -66,6 +66,7 @@ from bench_build import (
     machine_info,
     measure,
     set_aside,
+    write_marked_section,
 )
 from slo_synthetic import (
     DAY_S,
@@ -1231,19 +1232,7 @@ def markdown(data: dict[str, Any]) -> str:
 
 
 def update_results_md(block: str) -> None:
-    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        before = text[: text.index(BEGIN)]
-        after = text[text.index(END) + len(END) :]
-        text = before + block + after
-    else:
-        text = (
-            text.rstrip("\n")
-            + "\n\n## SLO benchmarks: rule evaluation and generation (bench_slo.py)\n\n"
-            + block
-            + "\n"
-        )
-    RESULTS_MD.write_text(text, encoding="utf-8")
+    write_marked_section(BEGIN, END, block, "SLO benchmarks: rule evaluation and generation (bench_slo.py)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -62,6 +62,26 @@ ANGULAR_TYPES = {
 # Legacy keys of every panel that modern Grafana ignores or rewrites.
 LEGACY_PANEL_KEYS = ("span", "height", "isNew", "error", "editable", "minSpan", "renderer", "scroll")
 LEGACY_TARGET_KEYS = ("target", "metric", "step", "intervalFactor", "query")
+# What a converted graph or singlestat keeps as it was: the keys every panel type shares.
+KEPT_PANEL_KEYS = (
+    "title",
+    "description",
+    "datasource",
+    "targets",
+    "gridPos",
+    "id",
+    "links",
+    "repeat",
+    "repeatDirection",
+    "maxPerRow",
+    "interval",
+    "timeFrom",
+    "timeShift",
+    "hideTimeOverride",
+    "transparent",
+    "transformations",
+    "maxDataPoints",
+)
 LEGACY_DASHBOARD_KEYS = ("hideControls", "sharedCrosshair", "style", "gnetId", "id", "rows", "__inputs")
 
 # singlestat `valueName` -> the reducer of stat/gauge (DashboardMigrator, schema 28).
@@ -374,26 +394,7 @@ def _graph(base: dict[str, Any], panel: dict[str, Any], flags: list[Flag]) -> di
     legend = panel.get("legend") or {}
     calcs = [calc for key, calc in LEGEND_CALCS if legend.get(key) and legend.get("values", True)]
     tooltip = panel.get("tooltip") or {}
-    keep = (
-        "title",
-        "description",
-        "datasource",
-        "targets",
-        "gridPos",
-        "id",
-        "links",
-        "repeat",
-        "repeatDirection",
-        "maxPerRow",
-        "interval",
-        "timeFrom",
-        "timeShift",
-        "hideTimeOverride",
-        "transparent",
-        "transformations",
-        "maxDataPoints",
-    )
-    out = {k: base[k] for k in keep if k in base}
+    out = {k: base[k] for k in KEPT_PANEL_KEYS if k in base}
     out["type"] = "timeseries"
     out["fieldConfig"] = {"defaults": defaults, "overrides": overrides}
     out["options"] = {
@@ -437,26 +438,7 @@ def _singlestat(base: dict[str, Any], panel: dict[str, Any], flags: list[Flag]) 
         flags.append(Flag("singlestat prefix/postfix not converted; use a unit or a value mapping", title))
     if panel.get("valueMaps") or panel.get("rangeMaps"):
         flags.append(Flag("singlestat value/range maps not converted; redo them as value mappings", title))
-    keep = (
-        "title",
-        "description",
-        "datasource",
-        "targets",
-        "gridPos",
-        "id",
-        "links",
-        "repeat",
-        "repeatDirection",
-        "maxPerRow",
-        "interval",
-        "timeFrom",
-        "timeShift",
-        "hideTimeOverride",
-        "transparent",
-        "transformations",
-        "maxDataPoints",
-    )
-    out = {k: base[k] for k in keep if k in base}
+    out = {k: base[k] for k in KEPT_PANEL_KEYS if k in base}
     reduce_options = {"calcs": [reducer], "fields": "", "values": False}
     if as_gauge:
         out["type"] = "gauge"

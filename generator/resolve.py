@@ -635,15 +635,17 @@ def _health_checks(
     return out
 
 
-def _health_alert(owner: Owner, rule: dict[str, Any], location: Location) -> m.AlertRule:
-    """An alert of compile.exporters.health_alert_rules, as a rule of the service's group."""
-    labels = {**owner.base_labels, **rule["labels"]}
-    annotations = dict(rule["annotations"])
-    if owner.runbook_base_url:
-        annotations["runbook_url"] = names.runbook_url(owner.runbook_base_url, owner.name, rule["alert"])
-    panel_id = names.HEALTH_PANEL_IDS.get(rule["alert"])
-    if owner.dashboard_url:
-        annotations["dashboard"] = owner.dashboard_url + (f"?viewPanel={panel_id}" if panel_id else "")
+def _rule_alert(
+    rule: dict[str, Any],
+    owner: str,
+    location: Location,
+    kind: str,
+    *,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+    panel_id: int | None,
+) -> m.AlertRule:
+    """An alert that compile.exporters writes in rule-file words, as a rule of the model."""
     return m.AlertRule(
         expr=rule["expr"],
         labels=_pairs(labels),
@@ -651,12 +653,31 @@ def _health_alert(owner: Owner, rule: dict[str, Any], location: Location) -> m.A
         expr_location=location,
         generated_expr=True,
         disabled_checks=frozenset(),
-        owner=owner.name,
+        owner=owner,
         alert=rule["alert"],
         for_=parse_duration(rule["for"]),
         annotations=_pairs(annotations),
         severity=rule["labels"][names.SEVERITY_LABEL],
-        kind="health",
+        kind=kind,
+        panel_id=panel_id,
+    )
+
+
+def _health_alert(owner: Owner, rule: dict[str, Any], location: Location) -> m.AlertRule:
+    """An alert of compile.exporters.health_alert_rules, as a rule of the service's group."""
+    annotations = dict(rule["annotations"])
+    if owner.runbook_base_url:
+        annotations["runbook_url"] = names.runbook_url(owner.runbook_base_url, owner.name, rule["alert"])
+    panel_id = names.HEALTH_PANEL_IDS.get(rule["alert"])
+    if owner.dashboard_url:
+        annotations["dashboard"] = owner.dashboard_url + (f"?viewPanel={panel_id}" if panel_id else "")
+    return _rule_alert(
+        rule,
+        owner.name,
+        location,
+        "health",
+        labels={**owner.base_labels, **rule["labels"]},
+        annotations=annotations,
         panel_id=panel_id,
     )
 
@@ -722,19 +743,13 @@ def _kpi_group(
     )
     location = locate(document.raw.data, ["queries"])
     rules = tuple(
-        m.AlertRule(
-            expr=rule["expr"],
-            labels=_pairs(rule["labels"]),
-            location=location,
-            expr_location=location,
-            generated_expr=True,
-            disabled_checks=frozenset(),
-            owner=SQL_JOB,
-            alert=rule["alert"],
-            for_=parse_duration(rule["for"]),
-            annotations=_pairs({**rule["annotations"], **link}),
-            severity=rule["labels"][names.SEVERITY_LABEL],
-            kind="kpi",
+        _rule_alert(
+            rule,
+            SQL_JOB,
+            location,
+            "kpi",
+            labels=rule["labels"],
+            annotations={**rule["annotations"], **link},
             panel_id=names.KPI_QUERY_PANEL_ID,
         )
         for rule in kpi_alert_rules(spec)
