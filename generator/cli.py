@@ -217,9 +217,13 @@ def schema_command(out: Path | None) -> None:
 
 
 def _register_reports() -> None:
+    from generator.deploy.command import deploy_command
     from generator.report.command import report_group
+    from generator.stack.command import dev_command
 
     main.add_command(report_group)
+    main.add_command(dev_command)
+    main.add_command(deploy_command)
 
 
 _register_reports()

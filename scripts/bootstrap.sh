@@ -12,10 +12,13 @@ missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 # The receiver's tests start a throw-away PostgreSQL cluster (tests/pg.py) and render its web
-# page in headless Chromium.
+# page in headless Chromium; the stack's tests run node_exporter and validate docker-compose.yml
+# with docker-compose 1.29 (`config` needs no Docker engine).
 if [ "$want_tests" -eq 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v prometheus-node-exporter >/dev/null 2>&1 || missing+=(prometheus-node-exporter)
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
