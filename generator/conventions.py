@@ -8,6 +8,8 @@ the result keeps, the metric part is the service's shortcut name (so one query s
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 
 # The folders that hold definitions, in the order users meet them in the README.
@@ -197,3 +199,21 @@ def slo_dashboard_uid(service: str, slo: str) -> str:
 
 def slo_dashboard_url(grafana_url: str, service: str, slo: str) -> str:
     return f"{grafana_url.rstrip('/')}/d/{slo_dashboard_uid(service, slo)}"
+
+
+# Grafana folders that `gen deploy` creates over the API: "The uid can have a maximum length of
+# 40 characters" (Grafana's folder and dashboard HTTP API).
+GRAFANA_FOLDER_UID_PREFIX = "mac-"
+GRAFANA_UID_MAX = 40
+_GRAFANA_UID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+def folder_uid(folder: str) -> str:
+    """`mac-<folder>`; a name that is too long or has characters a uid may not hold keeps a
+    readable prefix and gets a hash, so two such names never share a uid."""
+    uid = GRAFANA_FOLDER_UID_PREFIX + folder
+    if len(uid) <= GRAFANA_UID_MAX and not _GRAFANA_UID_UNSAFE.search(folder):
+        return uid
+    digest = hashlib.sha256(folder.encode()).hexdigest()[:8]
+    keep = GRAFANA_UID_MAX - len(GRAFANA_FOLDER_UID_PREFIX) - len(digest) - 1
+    return f"{GRAFANA_FOLDER_UID_PREFIX}{_GRAFANA_UID_UNSAFE.sub('-', folder)[:keep]}-{digest}"

@@ -6,10 +6,11 @@ Identity rules (issue 7, "durable and idempotent"):
   de-duplication window. Alertmanager retries a failed webhook and both peers of an HA pair send
   the same group; neither is a new notification. The sender's externalURL and the alerts'
   startsAt (each peer stamps its own) are left out of the content on purpose.
-- An incident is one fingerprint from its first firing until it resolves. A firing alert joins
-  the open incident of its fingerprint; failing that, the fingerprint's latest incident if its
-  startsAt is within the tolerance (a late copy from the other peer); otherwise it opens a new
-  incident, since fingerprints repeat across incidents.
+- An incident is one fingerprint from its first firing until it resolves. An alert whose
+  startsAt is within the tolerance of a resolved incident of its fingerprint is a late copy from
+  the other peer and joins that one, even when newer incidents followed; a firing alert otherwise
+  joins the open incident of its fingerprint, or opens a new incident, since fingerprints repeat
+  across incidents.
 - The Watchdog alert only beats the dead man's switch; escalation copies that Alertmanager sends
   back to us are linked to the incident they escalate instead of opening one."""
 
@@ -47,6 +48,26 @@ def dedup_key(delivery: Delivery) -> str:
     return hashlib.sha256(orjson.dumps(content)).hexdigest()[:32]
 
 
+def _incidents_known(tx: Tx, delivery: Delivery, config: Config) -> bool:
+    """The same content can still be news: a fingerprint that fired, resolved and fired again
+    within the window, after a late firing copy of its first incident (tests/stack saw it). A
+    delivery is a duplicate only when each of its firing alerts' incidents is already recorded."""
+    for alert in delivery.alerts:
+        if alert.status != "firing" or ESCALATION_LEVEL_LABEL in alert.labels:
+            continue
+        found = tx.one(
+            "SELECT 1 FROM incidents WHERE fingerprint = ? AND starts_at BETWEEN ? AND ? LIMIT 1",
+            (
+                alert.fingerprint,
+                alert.starts_at - config.starts_tolerance,
+                alert.starts_at + config.starts_tolerance,
+            ),
+        )
+        if found is None:
+            return False
+    return True
+
+
 def store_delivery(tx: Tx, delivery: Delivery, body: bytes, now: float, config: Config) -> Stored:
     key = dedup_key(delivery)
     latest = tx.one(
@@ -54,7 +75,12 @@ def store_delivery(tx: Tx, delivery: Delivery, body: bytes, now: float, config: 
         " ORDER BY id DESC LIMIT 1",
         (delivery.receiver, delivery.group_key),
     )
-    if latest is not None and latest[1] == key and latest[2] >= now - config.dedup_window:
+    if (
+        latest is not None
+        and latest[1] == key
+        and latest[2] >= now - config.dedup_window
+        and _incidents_known(tx, delivery, config)
+    ):
         return Stored(delivery_id=int(latest[0]), duplicate=True)
     delivery_id = tx.insert(
         "INSERT INTO deliveries (dedup_key, receiver, group_key, status, external_url, alert_count,"
@@ -112,6 +138,22 @@ def _apply_alert(tx: Tx, alert: Alert, delivery_id: int, now: float, config: Con
                 (config.watchdog_alertname, now),
             )
         return "heartbeat"
+    # A late copy of an incident that has since resolved, and been followed by newer incidents
+    # of the fingerprint: the second peer of an HA pair notifies peer_timeout (15 s) after the
+    # first, with the firing state it saw then (seen in tests/stack: it opened a phantom
+    # incident that never resolved). The copy belongs to the incident with its startsAt.
+    same_start = tx.one(
+        "SELECT id, status FROM incidents WHERE fingerprint = ? AND starts_at BETWEEN ? AND ?"
+        " ORDER BY id DESC LIMIT 1",
+        (
+            alert.fingerprint,
+            alert.starts_at - config.starts_tolerance,
+            alert.starts_at + config.starts_tolerance,
+        ),
+    )
+    if same_start is not None and same_start[1] != "firing":
+        _link(tx, int(same_start[0]), delivery_id, now)
+        return "late"
     # The latest incident of the fingerprint is the open one if any (a new incident opens only
     # after the previous one resolved), so one lookup serves both rules.
     latest = tx.one(

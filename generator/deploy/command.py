@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from generator.deploy.changes import Change
     from generator.deploy.run import Outcome, Target
 
 # docker-compose.yml publishes the two Alertmanagers at 9093 and 9193.
@@ -58,8 +57,26 @@ def _urls(given: tuple[str, ...], default: tuple[str, ...]) -> list[str]:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="File holding a Grafana service account token.",
 )
+@click.option(
+    "--grafana-basic-auth-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="File holding user:password for Grafana (instead of a token).",
+)
 @click.option("--ruler-url", metavar="URL", help="Sync rule groups to this Mimir/Cortex ruler.")
 @click.option("--ruler-tenant", metavar="ID", help="X-Scope-OrgID for a multi-tenant ruler.")
+@click.option(
+    "--ruler-prefix",
+    default="/prometheus/config/v1/rules",
+    show_default=True,
+    help="The ruler's rules API path (Cortex: /api/v1/rules).",
+)
+@click.option(
+    "--generated",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("generated"),
+    show_default=True,
+    help="Where dashboards and rule groups for Grafana and the ruler come from.",
+)
 @click.option(
     "--dry-run/--apply",
     "dry_run",
@@ -75,13 +92,17 @@ def deploy_command(
     skip: tuple[str, ...],
     grafana_url: str | None,
     grafana_token_file: Path | None,
+    grafana_basic_auth_file: Path | None,
     ruler_url: str | None,
     ruler_tenant: str | None,
+    ruler_prefix: str,
+    generated: Path,
     dry_run: bool | None,
     show_diff: bool,
     verbose: bool,
 ) -> None:
     """Reload Prometheus and the Alertmanagers on generated/, push dashboards, sync a ruler."""
+    from generator.deploy.changes import DeployError
     from generator.deploy.run import AlertmanagerTarget, PrometheusTarget, deploy
     from generator.stack.localize import ALERTMANAGER_CONFIG, PROMETHEUS_CONFIG
 
@@ -97,7 +118,21 @@ def deploy_command(
         config = config_dir / ALERTMANAGER_CONFIG
         urls = _urls(alertmanager_urls, DEFAULT_ALERTMANAGERS)
         targets += [AlertmanagerTarget(url, config) for url in urls]
-    targets += _remote_targets(config_dir, grafana_url, grafana_token_file, ruler_url, ruler_tenant)
+    try:
+        remote = _remote_targets(
+            generated,
+            grafana_url,
+            grafana_token_file,
+            grafana_basic_auth_file,
+            ruler_url,
+            ruler_tenant,
+            ruler_prefix,
+        )
+    except DeployError as error:  # unreadable credentials
+        raise click.UsageError(str(error)) from None
+    # A ruler's groups go first, Grafana last (its panels query what the rules record).
+    targets = [t for t in remote if t.name.startswith("ruler")] + targets
+    targets += [t for t in remote if not t.name.startswith("ruler")]
     outcome = deploy(targets, dry_run=dry_run, announce=lambda text: click.echo(text, err=True))
     _print(outcome, dry_run, show_diff, verbose)
     if outcome.error is not None:
@@ -106,14 +141,37 @@ def deploy_command(
 
 
 def _remote_targets(
-    config_dir: Path,
+    generated: Path,
     grafana_url: str | None,
     grafana_token_file: Path | None,
+    grafana_basic_auth_file: Path | None,
     ruler_url: str | None,
     ruler_tenant: str | None,
+    ruler_prefix: str,
 ) -> list[Target]:
-    return []
+    """The ruler first (Prometheus-side rules), Grafana last (its panels query what rules record)."""
+    from generator.deploy import grafana, ruler
+    from generator.deploy.run import FunctionTarget
 
-
-def changed_items(plan: list[Change]) -> list[str]:
-    return [change.item for change in plan if change.changes_anything]
+    targets: list[Target] = []
+    if ruler_url:
+        rules = ruler.RulerClient(ruler_url.rstrip("/"), prefix=ruler_prefix, tenant=ruler_tenant)
+        targets.append(
+            FunctionTarget(
+                f"ruler {ruler_url}",
+                lambda: ruler.plan_rules(generated, rules),
+                lambda plan: ruler.apply_rules(generated, rules, plan),
+            )
+        )
+    if grafana_url:
+        client = grafana.GrafanaClient(
+            grafana_url.rstrip("/"), token_file=grafana_token_file, basic_auth_file=grafana_basic_auth_file
+        )
+        targets.append(
+            FunctionTarget(
+                f"Grafana {grafana_url}",
+                lambda: grafana.plan_dashboards(generated, client),
+                lambda plan: grafana.apply_dashboards(generated, client, plan),
+            )
+        )
+    return targets

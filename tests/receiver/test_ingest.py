@@ -91,6 +91,48 @@ def test_a_late_copy_from_the_other_peer_does_not_reopen_a_resolved_incident(
     assert incident["status"] == "resolved" and incident["notificationCount"] == 3
 
 
+def test_a_late_copy_after_a_newer_incident_joins_its_own_resolved_incident(
+    receiver: Receiver, clock: FakeClock
+) -> None:
+    """Peer b notifies 15 s after peer a with what it saw then: by the time its firing copy of the
+    first incident arrives, that incident resolved and the fingerprint fired again."""
+    receiver.ingest(body(alert("f1", starts="2026-11-23T06:00:00Z")))
+    receiver.ingest(
+        body(alert("f1", status="resolved", starts="2026-11-23T06:00:00Z", ends="2026-11-23T06:00:05Z"))
+    )
+    clock.advance(8)
+    receiver.ingest(body(alert("f1", starts="2026-11-23T06:00:10Z")))
+    receiver.ingest(
+        body(alert("f1", status="resolved", starts="2026-11-23T06:00:10Z", ends="2026-11-23T06:00:12Z"))
+    )
+    clock.advance(5)
+    late = receiver.ingest(body(alert("f1", starts="2026-11-23T06:00:00.004Z"), receiver="peer-b"))
+    assert late.opened == 0 and not late.duplicate
+    newest, first = _all(receiver)
+    assert [newest["status"], first["status"]] == ["resolved", "resolved"]
+    assert first["notificationCount"] == 3 and newest["notificationCount"] == 2
+    assert _active(receiver) == []
+
+
+def test_the_same_content_with_a_new_start_is_a_new_incident_not_a_duplicate(
+    receiver: Receiver, clock: FakeClock
+) -> None:
+    """Fired, resolved, a late firing copy from peer b, then the alert fires again: the newest
+    delivery reads like the late copy (same group, fingerprint and status) but opens an incident."""
+    receiver.ingest(body(alert("f1", starts="2026-11-23T06:00:00Z")))
+    receiver.ingest(
+        body(alert("f1", status="resolved", starts="2026-11-23T06:00:00Z", ends="2026-11-23T06:00:05Z"))
+    )
+    clock.advance(15)
+    assert not receiver.ingest(body(alert("f1", starts="2026-11-23T06:00:00Z"))).duplicate  # late copy
+    clock.advance(5)
+    again = receiver.ingest(body(alert("f1", starts="2026-11-23T06:00:30Z")))
+    assert not again.duplicate and again.opened == 1
+    assert [incident["status"] for incident in _all(receiver)] == ["firing", "resolved"]
+    # ... while a true re-send of it stays a duplicate.
+    assert receiver.ingest(body(alert("f1", starts="2026-11-23T06:00:30Z"))).duplicate
+
+
 def test_a_resolution_for_an_unknown_incident_records_it_closed(receiver: Receiver) -> None:
     receiver.ingest(fixture_bytes("am_webhook_resolved_sample.json"))
     (incident,) = _all(receiver)
