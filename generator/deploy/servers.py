@@ -107,7 +107,9 @@ def _sorted_matchers(text: str) -> str:
                 else:
                     position += 1
             items.append(text[current:position].strip())
-            out.append("{" + ",".join(sorted(item for item in items if item)) + "}")
+            kept = sorted(item for item in items if item)
+            # promql-parser prints a bare name as `name{}`; Prometheus and users write `name`.
+            out.append("{" + ",".join(kept) + "}" if kept else "")
             position += 1
         else:
             out.append(char)

@@ -187,3 +187,59 @@ def test_postgres_is_an_optional_profile_the_receiver_can_use(compose: dict[str,
     )
     resolved = yaml.safe_load(result.stdout)["services"]["receiver"]["command"]
     assert "--database=postgresql://receiver@postgres:5432/receiver" in resolved
+
+
+def test_the_image_holds_every_module_the_compose_file_runs(compose: dict[str, Any]) -> None:
+    """No Docker engine here: check that what the Dockerfile copies is what pyproject installs,
+    and that every `python -m MODULE` of the compose file lives in what is copied."""
+    dockerfile = (REPO / "Dockerfile").read_text()
+    copied = {line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY ")}
+    assert {"pyproject.toml", "generator", "exporters", "receiver"} <= copied
+    packages = re.search(r"include = \[([^\]]*)\]", (REPO / "pyproject.toml").read_text())
+    assert packages is not None
+    for pattern in re.findall(r'"(\w+)\*"', packages.group(1)):
+        assert pattern in copied, f"pyproject installs {pattern}, the image does not copy it"
+    modules = set()
+    for service in _services(compose).values():
+        for words in (service.get("command") or [], service["healthcheck"]["test"]):
+            words = list(map(str, words))
+            modules.update(words[i + 1] for i, word in enumerate(words[:-1]) if word == "-m")
+    assert modules >= {
+        "receiver",
+        "exporters.probe",
+        "exporters.sql",
+        "exporters.push",
+        "exporters.common.healthcheck",
+    }
+    for module in modules:
+        path = REPO / module.replace(".", "/")
+        assert (path / "__main__.py").is_file() or path.with_suffix(".py").is_file(), module
+        assert module.split(".")[0] in copied
+
+
+def test_the_health_check_command_answers_by_exit_status(tmp_path: Path) -> None:
+    """What docker-compose.yml runs in the Python containers, against a real exporter process."""
+    import sys
+
+    from tests.receiver.processes import wait_until_up
+    from tests.stack.scenario import free_port
+
+    config = tmp_path / "push.yml"
+    (tmp_path / "token").write_text("t\n")
+    config.write_text(f"token_file: {tmp_path / 'token'}\nmetrics: {{}}\n")
+    port = free_port()
+    exporter = subprocess.Popen(
+        [sys.executable, "-m", "exporters.push", "--config", str(config), "--listen", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_until_up(exporter, f"http://127.0.0.1:{port}/health/ready", "the push bridge")
+        check = [sys.executable, "-m", "exporters.common.healthcheck"]
+        assert subprocess.run([*check, f"http://127.0.0.1:{port}/health/ready"], check=False).returncode == 0
+        assert subprocess.run([*check, f"http://127.0.0.1:{port}/nothing"], check=False).returncode == 1
+    finally:
+        exporter.terminate()
+        exporter.wait()
+    assert subprocess.run([*check, f"http://127.0.0.1:{port}/health/ready"], check=False).returncode == 1
+    usage = subprocess.run(check, capture_output=True, text=True, check=False)
+    assert usage.returncode == 2 and "usage" in usage.stderr
