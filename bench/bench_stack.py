@@ -182,10 +182,15 @@ def run(rounds: int) -> dict[str, Any]:
             wait_for(lambda: _rate_is_zero(stack.url("prometheus")), "the error rate", timeout=30)
             known: set[int] = set()
             for index in range(rounds):
+                began = time.monotonic()
                 results = one_round(stack, endpoint, known)
                 for kind, result in results.items():
                     samples[kind].append(result)
-                    print(f"round {index + 1:>2} {kind:<5} {result['latency']:.2f} s", flush=True)
+                    print(
+                        f"round {index + 1:>2} {kind:<5} {result['latency']:.2f} s"
+                        f" (round took {time.monotonic() - began:.0f} s)",
+                        flush=True,
+                    )
     pager.stop()
     return {
         "floor_s": scenario.FLOOR_S,

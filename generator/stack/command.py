@@ -131,7 +131,8 @@ def dev_command(
     )
     try:
         with running_stack(options) as stack:
-            seen = _stamp(generated)  # before telling anyone: a build right after must count
+            # Taken before telling anyone, so that a build right after counts.
+            applied = previous = _stamp(generated)
             click.echo("the stack is up:")
             click.echo("\n".join(_describe(stack)))
             click.echo("Ctrl-C stops it; `gen build` in another terminal reloads it.", err=True)
@@ -143,9 +144,11 @@ def dev_command(
                         click.echo(f"{process.name} exited:\n{process.tail()}", err=True)
                     sys.exit(1)
                 stamp = _stamp(generated)
-                if stamp != seen:
-                    seen = stamp
+                # Applied once it held still for a poll: a build replaces its files one by one.
+                if stamp == previous and stamp != applied:
+                    applied = stamp
                     click.echo(apply_changes(stack), err=True)
+                previous = stamp
     except StackError as error:
         click.echo(f"gen dev: {error}", err=True)
         sys.exit(1)

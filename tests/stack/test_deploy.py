@@ -194,3 +194,31 @@ def test_an_unreachable_server_is_named(deployed: Deployed, tmp_path: Path) -> N
     )  # fmt: skip
     assert result.returncode == 1
     assert "GET http://127.0.0.1:9/api/v1/status/config: no answer" in result.stderr
+
+
+def test_gen_devs_reload_on_rebuild_says_what_it_did(deployed: Deployed) -> None:
+    """What `gen dev` runs when generated/ changed (in-process here, the subprocess in test_dev)."""
+    from generator.stack.command import _describe, _stamp, apply_changes
+
+    before = _stamp(deployed.root / "generated")
+    assert apply_changes(deployed.stack) == "generated/ changed; nothing the servers read did"
+    deployed.rebuild(
+        "alertmanager/alertmanager.yaml",
+        lambda text: text.replace("repeat_interval: 1h", "repeat_interval: 2h"),
+    )
+    assert _stamp(deployed.root / "generated") != before
+    message = apply_changes(deployed.stack)
+    assert message.startswith("reloaded: Alertmanager") and deployed.stack.url("alertmanager-2") in message
+    assert "Prometheus" not in message  # its files did not change
+
+    rules = deployed.root / "generated" / "prometheus" / "rules" / "payments" / "checkout.yml"
+    saved = rules.read_text()
+    try:
+        rules.write_text(saved.replace("== 0", "=== 0", 1))
+        failed = apply_changes(deployed.stack)
+        assert failed.startswith("reload failed, the old config keeps running: Prometheus at")
+    finally:
+        rules.write_text(saved)
+    description = "\n".join(_describe(deployed.stack))
+    assert f"prometheus      {deployed.stack.url('prometheus')}" in description
+    assert "grafana         not started" in description
