@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -47,21 +48,30 @@ def free_offset() -> int:
     raise AssertionError("no free port range")
 
 
-def _read_until(process: subprocess.Popen[str], marker: str, timeout: float = 60) -> str:
-    """gen dev's standard output up to the line holding `marker` (read by a thread: a pipe read
-    blocks, and a component that fails to start must fail the test, not hang it)."""
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stdout is not None
-    stdout = process.stdout
-    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
-    seen, deadline = "", time.monotonic() + timeout
-    while marker not in seen:
-        try:
-            seen += lines.get(timeout=0.1)
-        except queue.Empty:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"gen dev did not print {marker!r}: {seen}") from None
-    return seen
+class Output:
+    """One of gen dev's output streams, read by a thread (a pipe read blocks, and a component
+    that fails to start must fail the test, not hang it)."""
+
+    def __init__(self, process: subprocess.Popen[str], stream: IO[str]) -> None:
+        self.process, self.text, self.lines = process, "", queue.Queue[str]()
+        self.reader = threading.Thread(target=lambda: [self.lines.put(line) for line in stream], daemon=True)
+        self.reader.start()
+
+    def until(self, marker: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while marker not in self.text:
+            try:
+                self.text += self.lines.get(timeout=0.1)
+            except queue.Empty:
+                ended = self.process.poll() is not None and not self.reader.is_alive()
+                if ended or time.monotonic() > deadline:
+                    raise AssertionError(f"gen dev did not print {marker!r}: {self.text}") from None
+        return self.text
+
+    def rest(self) -> str:
+        while not self.lines.empty():
+            self.text += self.lines.get()
+        return self.text
 
 
 def test_gen_dev_runs_reloads_and_stops_the_stack(tmp_path: Path) -> None:
@@ -81,7 +91,9 @@ def test_gen_dev_runs_reloads_and_stops_the_stack(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        printed = _read_until(process, "state, logs and translated config")
+        assert process.stdout is not None and process.stderr is not None
+        output, errors = Output(process, process.stdout), Output(process, process.stderr)
+        printed = output.until("state, logs and translated config")
         urls = dict(re.findall(r"^  (\S+)\s+(http://127\.0\.0\.1:\d+)$", printed, re.MULTILINE))
         expected = {
             "prometheus",
@@ -114,14 +126,13 @@ def test_gen_dev_runs_reloads_and_stops_the_stack(tmp_path: Path) -> None:
             groups = http_json("GET", f"{urls['prometheus']}/api/v1/rules")["data"]["groups"]
             return {rule["name"] for group in groups for rule in group["rules"] if rule["type"] == "alerting"}
 
-        wait_for(lambda: "ImportFailures" in alert_names(), "gen dev to reload Prometheus", timeout=20)
-        assert "ImportErrors" not in alert_names()
+        errors.until("reloaded: Prometheus", timeout=20)
+        assert "ImportFailures" in alert_names() and "ImportErrors" not in alert_names()
     finally:
         process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 0, stderr
-    assert "reloaded: Prometheus" in stderr
-    assert "stopped" in stderr
+        process.wait(timeout=30)
+    assert process.returncode == 0, errors.rest()
+    assert "stopped" in errors.until("stopped", timeout=5)
     # Every component is gone: its port is free again.
     for url in urls.values():
         port = int(url.rsplit(":", 1)[1])
