@@ -23,7 +23,6 @@ import json
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,7 +42,7 @@ TARGET_RATIO = 1.3
 
 sys.path.insert(0, str(REPO))
 
-from generator.stack.local import StackOptions, running_stack  # noqa: E402
+from generator.stack.local import running_stack  # noqa: E402
 from tests.stack import scenario  # noqa: E402
 from tests.stack.scenario import Receiver, http_json, wait_for  # noqa: E402
 
@@ -155,20 +154,7 @@ def run(rounds: int) -> dict[str, Any]:
     samples: dict[str, list[dict[str, float]]] = {"probe": [], "push": []}
     pager = scenario.Pager()
     with tempfile.TemporaryDirectory(prefix="bench-stack-") as folder, scenario.health_endpoint() as endpoint:
-        root = Path(folder)
-        for name, text in scenario.definitions(endpoint.url, pager.url).items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text)
-        subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(root), "-q"], check=True)
-        scenario.write_secrets(root / "secrets")
-        options = StackOptions(
-            generated=root / "generated",
-            state=root / "state",
-            ports=scenario.free_ports(),
-            secrets=root / "secrets",
-            node_exporter=False,
-            overrides={"receiver/receiver.yml": scenario.RECEIVER_TICK},
-        )
+        options = scenario.prepare(Path(folder), endpoint.url, pager.url)
         with running_stack(options) as stack:
             for member in ("alertmanager-1", "alertmanager-2"):
                 wait_for(

@@ -22,8 +22,10 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, cast
+
+from tests.deploy.serving import FakeServer, serving
 
 UNAUTHORIZED = {
     "extra": None,
@@ -193,7 +195,7 @@ def _slug(title: str) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
-        fake = cast("_Server", self.server).fake
+        fake = cast(FakeServer, self.server).fake
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -214,22 +216,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    fake: FakeGrafana
-
-
 @contextmanager
 def running_grafana(fake: FakeGrafana | None = None) -> Iterator[FakeGrafana]:
     """Serve `fake` on a free 127.0.0.1 port for the duration of the block; `fake.url` is set."""
-    fake = fake or FakeGrafana()
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.fake = fake
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(fake or FakeGrafana(), _Handler) as served:
+        yield served

@@ -24,10 +24,12 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, cast
 
 import yaml
+
+from tests.deploy.serving import FakeServer, serving
 
 ACCEPTED = {"status": "success", "data": None, "errorType": "", "error": ""}
 _UNITS_MS = {
@@ -170,7 +172,7 @@ class FakeRuler:
 
 class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
-        fake = cast("_Server", self.server).fake
+        fake = cast(FakeServer, self.server).fake
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         path = urllib.parse.urlsplit(self.path).path
@@ -188,22 +190,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    fake: FakeRuler
-
-
 @contextmanager
 def running_ruler(fake: FakeRuler | None = None) -> Iterator[FakeRuler]:
     """Serve `fake` on a free 127.0.0.1 port for the duration of the block; `fake.url` is set."""
-    fake = fake or FakeRuler()
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.fake = fake
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(fake or FakeRuler(), _Handler) as served:
+        yield served

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import http.server
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -26,6 +28,7 @@ from typing import Any
 import orjson
 
 from generator.stack.layout import Ports
+from generator.stack.local import StackOptions
 
 SCRAPE_INTERVAL_S = 1.0
 EVALUATION_INTERVAL_S = 1.0
@@ -304,3 +307,31 @@ class Receiver:
 def write_secrets(folder: Path) -> None:
     (folder / "exporters").mkdir(parents=True, exist_ok=True)
     (folder / "exporters" / "push-token").write_text(PUSH_TOKEN + "\n")
+
+
+def write_definitions(root: Path, health_url: str, pager_url: str) -> None:
+    for name, text in definitions(health_url, pager_url).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def prepare(root: Path, health_url: str, pager_url: str, *, fast_receiver: bool = True) -> StackOptions:
+    """The scenario's repository under `root`, built by the real `gen build`, with its secrets;
+    returns the options to run it on free ports (without node_exporter, which it does not use)."""
+    write_definitions(root, health_url, pager_url)
+    built = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--root", str(root), "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    write_secrets(root / "secrets")
+    return StackOptions(
+        generated=root / "generated",
+        state=root / "state",
+        ports=free_ports(),
+        secrets=root / "secrets",
+        node_exporter=False,
+        overrides={"receiver/receiver.yml": RECEIVER_TICK} if fast_receiver else {},
+    )

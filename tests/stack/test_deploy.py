@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.stack.local import LocalStack, StackOptions, running_stack
+from generator.stack.local import LocalStack, running_stack
 from tests.conftest import require_tool
 from tests.stack import scenario
 from tests.stack.scenario import http_json
@@ -68,18 +68,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     require_tool("prometheus")
     require_tool("prometheus-alertmanager")
     root = tmp_path_factory.mktemp("deploy")
-    for name, text in scenario.definitions("http://127.0.0.1:9/healthz", "http://127.0.0.1:9").items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    assert gen("build", "-q", cwd=root).returncode == 0
-    scenario.write_secrets(root / "secrets")
-    options = StackOptions(
-        generated=root / "generated",
-        state=root / "state",
-        ports=scenario.free_ports(),
-        secrets=root / "secrets",
-        node_exporter=False,
-    )
+    options = scenario.prepare(root, "http://127.0.0.1:9/healthz", "http://127.0.0.1:9", fast_receiver=False)
     with running_stack(options) as stack:
         yield Deployed(root, stack)
 

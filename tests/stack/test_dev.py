@@ -77,9 +77,7 @@ class Output:
 def test_gen_dev_runs_reloads_and_stops_the_stack(tmp_path: Path) -> None:
     require_tool("prometheus")
     require_tool("prometheus-alertmanager")
-    for name, text in scenario.definitions("http://127.0.0.1:9/healthz", "http://127.0.0.1:9").items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
+    scenario.write_definitions(tmp_path, "http://127.0.0.1:9/healthz", "http://127.0.0.1:9")
     gen = [sys.executable, "-m", "generator"]
     subprocess.run([*gen, "build", "-q"], cwd=tmp_path, check=True)
     offset = free_offset()

@@ -9,16 +9,13 @@ across the cluster; recovery resolves both, and the history tells it all."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from generator.stack.local import LocalStack, StackOptions, running_stack
+from generator.stack.local import LocalStack, running_stack
 from tests.conftest import require_tool
 from tests.stack import scenario
 from tests.stack.scenario import Pager, Receiver, http_json, wait_for
@@ -50,16 +47,6 @@ class Run:
         ]
 
 
-def build(root: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--root", str(root), "-q"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-
-
 def cluster_ready(run: Run) -> bool:
     for member in ("alertmanager-1", "alertmanager-2"):
         status = http_json("GET", f"{run.stack.url(member)}/api/v2/status")["cluster"]
@@ -75,19 +62,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     root = tmp_path_factory.mktemp("e2e")
     pager = Pager()
     with scenario.health_endpoint() as endpoint:
-        for name, text in scenario.definitions(endpoint.url, pager.url).items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text)
-        build(root)
-        scenario.write_secrets(root / "secrets")
-        options = StackOptions(
-            generated=root / "generated",
-            state=root / "state",
-            ports=scenario.free_ports(),
-            secrets=root / "secrets",
-            node_exporter=False,
-            overrides={"receiver/receiver.yml": scenario.RECEIVER_TICK},
-        )
+        options = scenario.prepare(root, endpoint.url, pager.url)
         try:
             with running_stack(options) as stack:
                 yield Run(stack, endpoint, pager)
