@@ -108,11 +108,22 @@ def _mark_location(loader: _Loader, node: yaml.Node) -> Location:
     return Location(loader.display_name, start.line + 1, start.column + 1, max(width, 1))
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _construct_value(loader: _Loader, node: yaml.Node) -> Any:
+    """Most values of a definition are plain strings: those skip PyYAML's generic dispatch,
+    which is what SafeConstructor.construct_yaml_str would return for them anyway."""
+    if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> PosDict:
     loader.flatten_mapping(node)
     result = PosDict(_mark_location(loader, node))
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _construct_value(loader, key_node)
         key_location = _mark_location(loader, key_node)
         if not isinstance(key, str):
             key = str(key).lower() if isinstance(key, bool) else str(key)
@@ -126,7 +137,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> PosDict:
                     hint="YAML keeps only the last value of a repeated key; remove one of them",
                 )
             )
-        value = loader.construct_object(value_node, deep=True)
+        value = _construct_value(loader, value_node)
         result.set(key, value, key_location, _mark_location(loader, value_node))
     return result
 
@@ -134,7 +145,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> PosDict:
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> PosList:
     result = PosList(_mark_location(loader, node))
     for item in node.value:
-        result.add(loader.construct_object(item, deep=True), _mark_location(loader, item))
+        result.add(_construct_value(loader, item), _mark_location(loader, item))
     return result
 
 
