@@ -43,8 +43,9 @@ TARGET_RATIO = 1.3
 sys.path.insert(0, str(REPO))
 
 from generator.stack.local import running_stack  # noqa: E402
+from tests.receiver.processes import wait_for  # noqa: E402
 from tests.stack import scenario  # noqa: E402
-from tests.stack.scenario import Receiver, http_json, wait_for  # noqa: E402
+from tests.stack.scenario import Receiver, http_json  # noqa: E402
 
 
 def _epoch(text: str) -> float:

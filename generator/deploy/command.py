@@ -103,36 +103,33 @@ def deploy_command(
 ) -> None:
     """Reload Prometheus and the Alertmanagers on generated/, push dashboards, sync a ruler."""
     from generator.deploy.changes import DeployError
-    from generator.deploy.run import AlertmanagerTarget, PrometheusTarget, deploy
+    from generator.deploy.run import ALERTMANAGER, PROMETHEUS, ReloadedServer, deploy
     from generator.stack.localize import ALERTMANAGER_CONFIG, PROMETHEUS_CONFIG
 
     if dry_run is None:
         dry_run = bool(os.environ.get("CI"))
+    # In the order of run.py: a ruler's groups, Prometheus, the Alertmanagers, Grafana last (its
+    # panels query what the rules record).
     targets: list[Target] = []
-    if "prometheus" not in skip:
-        config = config_dir / PROMETHEUS_CONFIG
-        if not config.is_file():
-            raise click.UsageError(f"{config} is missing: run `gen build` first")
-        targets += [PrometheusTarget(url, config) for url in _urls(prometheus_urls, DEFAULT_PROMETHEUS)]
-    if "alertmanager" not in skip and (config_dir / ALERTMANAGER_CONFIG).is_file():
-        config = config_dir / ALERTMANAGER_CONFIG
-        urls = _urls(alertmanager_urls, DEFAULT_ALERTMANAGERS)
-        targets += [AlertmanagerTarget(url, config) for url in urls]
     try:
-        remote = _remote_targets(
-            generated,
-            grafana_url,
-            grafana_token_file,
-            grafana_basic_auth_file,
-            ruler_url,
-            ruler_tenant,
-            ruler_prefix,
-        )
+        if ruler_url:
+            targets.append(_ruler_target(generated, ruler_url, ruler_tenant, ruler_prefix))
+        if "prometheus" not in skip:
+            config = config_dir / PROMETHEUS_CONFIG
+            if not config.is_file():
+                raise click.UsageError(f"{config} is missing: run `gen build` first")
+            urls = _urls(prometheus_urls, DEFAULT_PROMETHEUS)
+            targets += [ReloadedServer(PROMETHEUS, url, config) for url in urls]
+        if "alertmanager" not in skip and (config_dir / ALERTMANAGER_CONFIG).is_file():
+            config = config_dir / ALERTMANAGER_CONFIG
+            urls = _urls(alertmanager_urls, DEFAULT_ALERTMANAGERS)
+            targets += [ReloadedServer(ALERTMANAGER, url, config) for url in urls]
+        if grafana_url:
+            targets.append(
+                _grafana_target(generated, grafana_url, grafana_token_file, grafana_basic_auth_file)
+            )
     except DeployError as error:  # unreadable credentials
         raise click.UsageError(str(error)) from None
-    # A ruler's groups go first, Grafana last (its panels query what the rules record).
-    targets = [t for t in remote if t.name.startswith("ruler")] + targets
-    targets += [t for t in remote if not t.name.startswith("ruler")]
     outcome = deploy(targets, dry_run=dry_run, announce=lambda text: click.echo(text, err=True))
     _print(outcome, dry_run, show_diff, verbose)
     if outcome.error is not None:
@@ -140,38 +137,27 @@ def deploy_command(
         sys.exit(1)
 
 
-def _remote_targets(
-    generated: Path,
-    grafana_url: str | None,
-    grafana_token_file: Path | None,
-    grafana_basic_auth_file: Path | None,
-    ruler_url: str | None,
-    ruler_tenant: str | None,
-    ruler_prefix: str,
-) -> list[Target]:
-    """The ruler first (Prometheus-side rules), Grafana last (its panels query what rules record)."""
-    from generator.deploy import grafana, ruler
+def _ruler_target(generated: Path, url: str, tenant: str | None, prefix: str) -> Target:
+    from generator.deploy import ruler
     from generator.deploy.run import FunctionTarget
 
-    targets: list[Target] = []
-    if ruler_url:
-        rules = ruler.RulerClient(ruler_url.rstrip("/"), prefix=ruler_prefix, tenant=ruler_tenant)
-        targets.append(
-            FunctionTarget(
-                f"ruler {ruler_url}",
-                lambda: ruler.plan_rules(generated, rules),
-                lambda plan: ruler.apply_rules(generated, rules, plan),
-            )
-        )
-    if grafana_url:
-        client = grafana.GrafanaClient(
-            grafana_url.rstrip("/"), token_file=grafana_token_file, basic_auth_file=grafana_basic_auth_file
-        )
-        targets.append(
-            FunctionTarget(
-                f"Grafana {grafana_url}",
-                lambda: grafana.plan_dashboards(generated, client),
-                lambda plan: grafana.apply_dashboards(generated, client, plan),
-            )
-        )
-    return targets
+    client = ruler.RulerClient(url.rstrip("/"), prefix=prefix, tenant=tenant)
+    return FunctionTarget(
+        f"ruler {url}",
+        lambda: ruler.plan_rules(generated, client),
+        lambda plan: ruler.apply_rules(generated, client, plan),
+    )
+
+
+def _grafana_target(
+    generated: Path, url: str, token_file: Path | None, basic_auth_file: Path | None
+) -> Target:
+    from generator.deploy import grafana
+    from generator.deploy.run import FunctionTarget
+
+    client = grafana.GrafanaClient(url.rstrip("/"), token_file=token_file, basic_auth_file=basic_auth_file)
+    return FunctionTarget(
+        f"Grafana {url}",
+        lambda: grafana.plan_dashboards(generated, client),
+        lambda plan: grafana.apply_dashboards(generated, client, plan),
+    )

@@ -25,56 +25,40 @@ class Target(Protocol):
     def apply(self, plan: list[Change]) -> None: ...
 
 
+PROMETHEUS = "Prometheus"
+ALERTMANAGER = "Alertmanager"
+
+
 @dataclass
-class PrometheusTarget:
+class ReloadedServer:
+    """Prometheus or an Alertmanager: both read their files from disk, so applying is a checked
+    reload, and a plan made again afterwards proves the server runs what the files say."""
+
+    kind: str  # PROMETHEUS or ALERTMANAGER
     url: str
     config: Path  # the file the server reads, as we have it
 
     @property
     def name(self) -> str:
-        return f"Prometheus {self.url}"
+        return f"{self.kind} {self.url}"
 
     def plan(self) -> list[Change]:
         from generator.deploy import servers  # promql-parser: only when deploying
 
-        return servers.plan_prometheus(self.url, self.config)
+        plan = servers.plan_prometheus if self.kind == PROMETHEUS else servers.plan_alertmanager
+        return plan(self.url, self.config)
 
     def apply(self, plan: list[Change]) -> None:
         from generator.deploy import servers
 
-        servers.reload_prometheus(self.url, self.config)
+        reload = servers.reload_prometheus if self.kind == PROMETHEUS else servers.reload_alertmanager
+        reload(self.url, self.config)
         left = [change for change in self.plan() if change.changes_anything]
         if left:
             items = ", ".join(change.item for change in left[:5])
             raise DeployError(
-                f"Prometheus at {self.url} reloaded but still differs from {self.config} ({items}): "
+                f"{self.kind} at {self.url} reloaded but still differs from {self.config} ({items}): "
                 "does it read these files?"
-            )
-
-
-@dataclass
-class AlertmanagerTarget:
-    url: str
-    config: Path
-
-    @property
-    def name(self) -> str:
-        return f"Alertmanager {self.url}"
-
-    def plan(self) -> list[Change]:
-        from generator.deploy import servers
-
-        return servers.plan_alertmanager(self.url, self.config)
-
-    def apply(self, plan: list[Change]) -> None:
-        from generator.deploy import servers
-
-        servers.reload_alertmanager(self.url)
-        left = [change for change in self.plan() if change.changes_anything]
-        if left:
-            raise DeployError(
-                f"Alertmanager at {self.url} reloaded but still differs from {self.config}: "
-                "does it read this file?"
             )
 
 

@@ -73,13 +73,13 @@ def _dump(tree: Any) -> str:
     return yaml.safe_dump(tree, sort_keys=True, allow_unicode=True, default_flow_style=False)
 
 
-def config_change(target: str, ours_text: str, running_text: str) -> Change:
+def config_change(target: str, file_name: str, ours_text: str, running_text: str) -> Change:
     ours = yaml.safe_load(ours_text) or {}
     running = yaml.safe_load(running_text) or {}
     wanted, current = _dump(ours), _dump(project(ours, running))
     if wanted == current:
         return Change(target, "config", Action.UNCHANGED)
-    return Change(target, "config", Action.UPDATE, unified_diff(current, wanted, f"{target}.yml"))
+    return Change(target, "config", Action.UPDATE, unified_diff(current, wanted, file_name))
 
 
 # --- Prometheus rule groups --------------------------------------------------------------------
@@ -212,14 +212,13 @@ def rule_changes(config_path: Path, rules_api: Any) -> list[Change]:
 
 def plan_prometheus(url: str, config_path: Path) -> list[Change]:
     running = _get_json(f"{url}/api/v1/status/config")["data"]["yaml"]
-    changes = [config_change("prometheus", config_path.read_text(), running)]
+    changes = [config_change("prometheus", config_path.name, config_path.read_text(), running)]
     return changes + rule_changes(config_path, _get_json(f"{url}/api/v1/rules"))
 
 
 def plan_alertmanager(url: str, config_path: Path) -> list[Change]:
     running = _get_json(f"{url}/api/v2/status")["config"]["original"]
-    change = config_change("alertmanager", config_path.read_text(), running)
-    return [Change(f"alertmanager {url}", change.item, change.action, change.diff)]
+    return [config_change(f"alertmanager {url}", config_path.name, config_path.read_text(), running)]
 
 
 def _promtool_says(config_path: Path) -> str:
@@ -236,26 +235,27 @@ def _promtool_says(config_path: Path) -> str:
     return "; promtool check config: " + " | ".join(found) if result.returncode and found else ""
 
 
-def reload_prometheus(url: str, config_path: Path | None = None) -> None:
+def _refused(server: str, url: str, reply: Reply, details: str = "") -> DeployError:
+    return DeployError(
+        f"{server} at {url} refused the new config and keeps running the old one: {short(reply)}{details}"
+    )
+
+
+def reload_prometheus(url: str, config_path: Path) -> None:
     """POST /-/reload, then confirm from the runtime info that the new config is the one running."""
     reply = request("POST", f"{url}/-/reload")
     if reply.status != 200:
-        details = _promtool_says(config_path) if config_path is not None else ""
-        raise DeployError(
-            f"Prometheus at {url} refused the new config and keeps running the old one: "
-            f"{short(reply)}{details}"
-        )
+        raise _refused("Prometheus", url, reply, _promtool_says(config_path))
     info = _get_json(f"{url}/api/v1/status/runtimeinfo")["data"]
     if not info.get("reloadConfigSuccess"):
         raise DeployError(f"Prometheus at {url} reports its last reload failed; it keeps the old config")
 
 
-def reload_alertmanager(url: str) -> None:
+def reload_alertmanager(url: str, config_path: Path) -> None:
+    """POST /-/reload, then confirm from its metrics that the reload succeeded."""
     reply = request("POST", f"{url}/-/reload")
     if reply.status != 200:
-        raise DeployError(
-            f"Alertmanager at {url} refused the new config and keeps running the old one: {short(reply)}"
-        )
+        raise _refused("Alertmanager", url, reply)
     metrics = _ok(request("GET", f"{url}/metrics"), "GET", f"{url}/metrics").text()
     if "\nalertmanager_config_last_reload_successful 1" not in "\n" + metrics:
         raise DeployError(f"Alertmanager at {url} reports its last reload failed; it keeps the old config")

@@ -37,14 +37,14 @@ def _stamp(generated: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 def reload_targets(stack: LocalStack) -> list[Target]:
-    from generator.deploy.run import AlertmanagerTarget, PrometheusTarget
+    from generator.deploy.run import ALERTMANAGER, PROMETHEUS, ReloadedServer
     from generator.stack.localize import ALERTMANAGER_CONFIG, PROMETHEUS_CONFIG
 
     files = stack.localized.files
-    targets: list[Target] = [PrometheusTarget(stack.url("prometheus"), files[PROMETHEUS_CONFIG])]
+    targets: list[Target] = [ReloadedServer(PROMETHEUS, stack.url("prometheus"), files[PROMETHEUS_CONFIG])]
     if ALERTMANAGER_CONFIG in files:
         targets += [
-            AlertmanagerTarget(stack.url(member), files[ALERTMANAGER_CONFIG])
+            ReloadedServer(ALERTMANAGER, stack.url(member), files[ALERTMANAGER_CONFIG])
             for member in sorted(stack.options.ports.cluster)
             if stack.running(member)
         ]
@@ -116,7 +116,6 @@ def dev_command(
     """Run Prometheus, two clustered Alertmanagers, node_exporter, the exporters and the receiver
     on 127.0.0.1 with the generated config, until Ctrl-C."""
     # Imported here: `gen build` answering from its cache should not pay for them.
-    from generator.deploy.changes import DeployError
     from generator.stack.layout import Ports
     from generator.stack.local import StackOptions, running_stack
     from generator.stack.processes import StackError
@@ -150,9 +149,6 @@ def dev_command(
                     click.echo(apply_changes(stack), err=True)
                 previous = stamp
     except StackError as error:
-        click.echo(f"gen dev: {error}", err=True)
-        sys.exit(1)
-    except DeployError as error:  # pragma: no cover - apply_changes reports these itself
         click.echo(f"gen dev: {error}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:

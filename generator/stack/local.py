@@ -44,7 +44,6 @@ class StackOptions:
     ports: Ports = field(default_factory=Ports.defaults)
     secrets: Path | None = None
     node_exporter: bool = True
-    extra_alertmanager_flags: tuple[str, ...] = ()
     # Top-level keys set in a translated file, by generated name (see localize.localize).
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -131,7 +130,6 @@ def _plan(options: StackOptions, localized: Localized) -> tuple[list[Process], d
                 f"--cluster.listen-address=127.0.0.1:{ports.cluster[member]}",
                 f"--cluster.advertise-address=127.0.0.1:{ports.cluster[member]}",
                 *peers,
-                *options.extra_alertmanager_flags,
             ]
             processes.append(process(member, command, "/-/ready"))
     binary = find_binary(*PROMETHEUS_BINARIES)

@@ -42,11 +42,14 @@ def test_defaults_absolute_paths_secrets_and_duration_spellings_are_not_differen
 def test_a_config_change_comes_with_a_diff_of_our_keys_only() -> None:
     ours = "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: a\n"
     running = "global:\n  scrape_interval: 30s\n  scrape_timeout: 10s\nscrape_configs:\n  - job_name: a\n    honor_labels: false\n"
-    change = config_change("prometheus", ours, running)
+    change = config_change("prometheus", "prometheus.yml", ours, running)
     assert change.action is Action.UPDATE
     assert "-  scrape_interval: 30s" in change.diff and "+  scrape_interval: 15s" in change.diff
     assert "scrape_timeout" not in change.diff and "honor_labels" not in change.diff
-    assert config_change("prometheus", ours, running.replace("30s", "15s")).action is Action.UNCHANGED
+    assert (
+        config_change("prometheus", "prometheus.yml", ours, running.replace("30s", "15s")).action
+        is Action.UNCHANGED
+    )
 
 
 def test_rule_groups_are_created_updated_deleted_or_unchanged(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ Two teams, two faults:
 from __future__ import annotations
 
 import http.server
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ import orjson
 
 from generator.stack.layout import Ports
 from generator.stack.local import StackOptions
+from tests.receiver.processes import free_port
 
 SCRAPE_INTERVAL_S = 1.0
 EVALUATION_INTERVAL_S = 1.0
@@ -41,12 +41,6 @@ ESCALATE_AFTER_S = 4.0
 PLATFORM_ESCALATE_AFTER_S = 8.0
 PUSH_TOKEN = "e2e-push-token"
 RECEIVER_TICK = {"tick": "1s", "reconcile_interval": "2s"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def free_ports() -> Ports:
@@ -270,17 +264,6 @@ def push_errors(push_url: str, total: float) -> None:
     """Counters add on the push bridge: this adds `total` errors (0 creates the series)."""
     sample = {"name": "import_errors_total", "type": "counter", "value": total, "labels": {"task": "orders"}}
     http_json("POST", f"{push_url}/api/metrics", {"metrics": [sample]}, token=PUSH_TOKEN)
-
-
-def wait_for(check: Any, what: str, timeout: float = 60.0, every: float = 0.02) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
 
 
 @dataclass

@@ -221,8 +221,7 @@ def test_the_health_check_command_answers_by_exit_status(tmp_path: Path) -> None
     """What docker-compose.yml runs in the Python containers, against a real exporter process."""
     import sys
 
-    from tests.receiver.processes import wait_until_up
-    from tests.stack.scenario import free_port
+    from tests.receiver.processes import free_port, wait_until_up
 
     config = tmp_path / "push.yml"
     (tmp_path / "token").write_text("t\n")

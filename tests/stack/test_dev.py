@@ -21,8 +21,9 @@ import pytest
 
 from generator.stack.layout import Ports
 from tests.conftest import require_tool
+from tests.receiver.processes import wait_for
 from tests.stack import scenario
-from tests.stack.scenario import http_json, wait_for
+from tests.stack.scenario import http_json
 
 pytestmark = pytest.mark.tools
 

@@ -17,8 +17,9 @@ import pytest
 
 from generator.stack.local import LocalStack, running_stack
 from tests.conftest import require_tool
+from tests.receiver.processes import wait_for
 from tests.stack import scenario
-from tests.stack.scenario import Pager, Receiver, http_json, wait_for
+from tests.stack.scenario import Pager, Receiver, http_json
 
 pytestmark = pytest.mark.tools
 
@@ -75,8 +76,10 @@ def test_faults_fire_route_through_the_cluster_and_are_recorded_once_then_resolv
     # counter exists at 0 and its rate is recorded.
     wait_for(lambda: cluster_ready(run), "the Alertmanager cluster to settle", timeout=90)
     scenario.push_errors(run.stack.url("push-bridge"), 0)
-    wait_for(lambda: run.query('probe_success{probe="checkout-health"}==1'), "the probe to pass")
-    wait_for(lambda: run.query('service:errors:rate5s{service="nightly-import"}==0'), "the error rate")
+    wait_for(lambda: run.query('probe_success{probe="checkout-health"}==1'), "the probe to pass", timeout=60)
+    wait_for(
+        lambda: run.query('service:errors:rate5s{service="nightly-import"}==0'), "the error rate", timeout=60
+    )
     assert run.receiver.history() == []
 
     # The faults.
@@ -84,8 +87,10 @@ def test_faults_fire_route_through_the_cluster_and_are_recorded_once_then_resolv
     run.endpoint.stop()
     scenario.push_errors(run.stack.url("push-bridge"), 50)
 
-    health = wait_for(lambda: run.receiver.firing("HealthCheckFailing"), "HealthCheckFailing recorded")
-    errors = wait_for(lambda: run.receiver.firing("ImportErrors"), "ImportErrors recorded")
+    health = wait_for(
+        lambda: run.receiver.firing("HealthCheckFailing"), "HealthCheckFailing recorded", timeout=60
+    )
+    errors = wait_for(lambda: run.receiver.firing("ImportErrors"), "ImportErrors recorded", timeout=60)
     first = {
         name: run.receiver.incident(incident["id"])["notifications"][0]
         for name, incident in (("HealthCheckFailing", health), ("ImportErrors", errors))
@@ -131,11 +136,14 @@ def test_faults_fire_route_through_the_cluster_and_are_recorded_once_then_resolv
     # Recovery: the endpoint answers again, the errors stop.
     run.endpoint.start()
     wait_for(
-        lambda: run.receiver.incident(health["id"])["status"] == "resolved", "HealthCheckFailing resolved"
+        lambda: run.receiver.incident(health["id"])["status"] == "resolved",
+        "HealthCheckFailing resolved",
+        timeout=60,
     )
     wait_for(
         lambda: run.receiver.incident(errors["id"])["status"] == "resolved",
         "ImportErrors closed (it resolved while silenced: no notification, the receiver reconciles)",
+        timeout=60,
     )
     # Long enough that the platform page would have escalated had the ack not stopped it.
     elapsed = time.time() - _epoch(errors["startsAt"])
