@@ -121,6 +121,9 @@ STAGE_ROWS = {
     "compile_rules": "compile: rule files",
     "schema": "compile: JSON schema (pydantic json_schema)",
     "yaml_dump": "render: YAML emitter (yamlout.dump)",
+    "secrets": "spec: secret-shape scan of every value",
+    "dashboards": "compile: Grafana dashboards (generated, users', provisioning)",
+    "grafanalib": "load: grafanalib files (find, run)",
     "render": "render: JSON dump, headers, manifest",
     "build": "build: glue, diagnostics",
     "plan": "plan: read existing outputs + compare",
@@ -220,7 +223,8 @@ def _wrap_stages(timers: Timers, cli: ModuleType, modules: dict[str, ModuleType]
         modules["generator.write"],
     )
     timers.wrap(load, "discover", "discover")
-    timers.wrap(load, "load_file", "load_file")
+    # `load` calls `_load_file` (one resolved root for all files) where it exists.
+    timers.wrap(load, "_load_file" if hasattr(load, "_load_file") else "load_file", "load_file")
     timers.wrap(load._Loader, "construct_document", "construct")
     timers.wrap(pipeline, "validate", "validate")
     timers.wrap(pipeline, "patches_for", "overlay")
@@ -232,6 +236,16 @@ def _wrap_stages(timers: Timers, cli: ModuleType, modules: dict[str, ModuleType]
     timers.wrap(pipeline, "render", "render")
     timers.wrap(write, "dump", "yaml_dump")
     timers.wrap(pipeline, "build", "build")
+    # Stages the pipeline calls by the names it imported (absent in older pipelines).
+    for owner, name, label in (
+        (pipeline.secret_values, "scan", "secrets"),
+        (pipeline, "compile_dashboards", "dashboards"),
+        (pipeline, "compile_user_dashboards", "dashboards"),
+        (pipeline, "compile_provisioning", "dashboards"),
+        (getattr(pipeline, "grafanalib_dashboards", None), "load", "grafanalib"),
+    ):
+        if owner is not None and hasattr(owner, name):
+            timers.wrap(owner, name, label)
     for name in ("plan", "write", "diffstat"):
         if hasattr(write, name):
             timers.wrap(write, name, name)

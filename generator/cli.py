@@ -7,7 +7,6 @@ the only place that turns outcomes into exit codes and prints.
 from __future__ import annotations
 
 import gc
-import json
 import shutil
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from generator import __version__, cache, checks
+from generator import cache, version
 from generator.diagnostics import Diagnostic, Severity, SourceCache, has_errors, render_all, summary
 
 if TYPE_CHECKING:
@@ -81,8 +80,22 @@ def default_out(root: Path, environment: str | None) -> Path:
     return root / ("generated" if environment is None else f"generated-{environment}")
 
 
+def _print_version(context: click.Context, _parameter: click.Parameter, value: bool) -> None:
+    """`--version`, looked up only when asked (see `generator.version`)."""
+    if value and not context.resilient_parsing:
+        click.echo(f"gen, version {version()}")
+        context.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="gen")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Monitoring as code: compile definitions into Prometheus configuration, and check it."""
 
@@ -166,6 +179,7 @@ def check_command(
     root: Path, environment: str | None, disabled: tuple[str, ...], offline: bool, quiet: bool
 ) -> None:
     """Run the offline checks and promtool on what the definitions generate."""
+    from generator import checks
     from generator.checks.tools import run_tools
     from generator.write import plan, write
 
@@ -193,6 +207,8 @@ def check_command(
 @main.command("checks")
 def checks_command() -> None:
     """List the checks with their ids, default severity and what they verify."""
+    from generator import checks
+
     for info in checks.all_checks():
         tag = f" (runs {info.needs})" if info.needs else ""
         click.echo(f"{info.id:<28} {info.severity!s:<8} {info.summary}{tag}")
@@ -207,9 +223,9 @@ def checks_command() -> None:
 )
 def schema_command(out: Path | None) -> None:
     """Print the JSON Schema of the definitions (for editor completion and validation)."""
-    from generator.schema import definitions_schema
+    from generator.schema import shipped
 
-    text = json.dumps(definitions_schema(), indent=2, sort_keys=True) + "\n"
+    text = shipped()
     if out is None:
         click.echo(text, nl=False)
     else:

@@ -16,7 +16,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-import yaml_include
 
 from generator.conventions import INPUT_DIRS, USER_TEMPLATES_DIR
 from generator.diagnostics import Diagnostic, Location
@@ -74,40 +73,100 @@ class _Context:
     """State shared by the loaders of one file and of the files it includes."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
+        self.root = root  # resolved by the caller, once per load
         self.diagnostics: list[Diagnostic] = []
         self.stack: list[Path] = []
         self.included: set[str] = set()
 
     def display(self, path: Path) -> str:
+        """The path as users read it: relative to the repository."""
+        # Files found under the resolved root are named as found; resolving each one again was
+        # three realpath calls per file (40 ms of a 500-file build). Paths with `..` (includes)
+        # are resolved.
+        if path.is_absolute() and ".." not in path.parts:
+            try:
+                return path.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
 
 
+class _FileSource:
+    """Locates the nodes of one parsed file, when a diagnostic asks (see `generator.source`)."""
+
+    __slots__ = ("_lines", "display_name", "odd_keys", "text")
+
+    def __init__(self, display_name: str, text: bytes | str) -> None:
+        self.display_name = display_name
+        self.text = text
+        self._lines: list[str] | None = None
+        # Keys that are not plain strings (`200:`, `true:`), as construction spelled them.
+        self.odd_keys: dict[int, str] = {}
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            text = self.text
+            self._lines = (
+                text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+            ).splitlines()
+        return self._lines
+
+    def location(self, node: yaml.Node) -> Location:
+        start, end = node.start_mark, node.end_mark
+        if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+            # A block scalar starts at its `|`; its text, which the user will fix, starts a line below.
+            lines = self.lines
+            for number in range(start.line + 1, min(end.line + 1, len(lines))):
+                text = lines[number]
+                if text.strip():
+                    indent = len(text) - len(text.lstrip())
+                    return Location(self.display_name, number + 1, indent + 1, len(text.strip()))
+        width = end.column - start.column if end.line == start.line else 0
+        return Location(self.display_name, start.line + 1, start.column + 1, max(width, 1))
+
+    def key(self, key_node: yaml.Node) -> str:
+        if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
+            return str(key_node.value)
+        return self.odd_keys[id(key_node)]
+
+    def entries(self, node: yaml.MappingNode) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        return [(self.key(key_node), key_node, value_node) for key_node, value_node in node.value]
+
+    def items(self, node: yaml.SequenceNode) -> list[yaml.Node]:
+        return list(node.value)
+
+
 class _Loader(yaml.CSafeLoader):
     """libyaml parser with position-keeping construction."""
 
     context: _Context
-    display_name: str
+    source: _FileSource
     path: Path
-    lines: list[str]
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """PyYAML's tag resolution, which libyaml calls back for every node, with the regex
+        matching of plain scalars remembered per text: keys and values repeat across a
+        repository's files. Same answers as `BaseResolver.resolve`, which, with no path resolvers
+        registered (asserted below), depends on the node's kind and a plain scalar's text alone."""
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return self.DEFAULT_SCALAR_TAG
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                if len(_RESOLVED) >= _RESOLVED_MAX:
+                    _RESOLVED.clear()
+                tag = _RESOLVED[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            return tag
+        return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
 
 
-def _mark_location(loader: _Loader, node: yaml.Node) -> Location:
-    start, end = node.start_mark, node.end_mark
-    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-        # A block scalar starts at its `|`; its text, which the user will fix, starts a line below.
-        for number in range(start.line + 1, min(end.line + 1, len(loader.lines))):
-            text = loader.lines[number]
-            if text.strip():
-                indent = len(text) - len(text.lstrip())
-                return Location(loader.display_name, number + 1, indent + 1, len(text.strip()))
-    width = end.column - start.column if end.line == start.line else 0
-    return Location(loader.display_name, start.line + 1, start.column + 1, max(width, 1))
-
-
+assert not _Loader.yaml_path_resolvers, "the resolver shortcut above assumes no path resolvers"
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_MAX = 200_000  # distinct plain scalars remembered; a long `gen dev` session starts over
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -121,37 +180,44 @@ def _construct_value(loader: _Loader, node: yaml.Node) -> Any:
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> PosDict:
     loader.flatten_mapping(node)
-    result = PosDict(_mark_location(loader, node))
+    source = loader.source
+    result = PosDict(source=source, node=node)
     for key_node, value_node in node.value:
-        key = _construct_value(loader, key_node)
-        key_location = _mark_location(loader, key_node)
-        if not isinstance(key, str):
-            key = str(key).lower() if isinstance(key, bool) else str(key)
+        if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
+            key = key_node.value
+        else:
+            constructed = loader.construct_object(key_node, deep=True)
+            key = str(constructed).lower() if isinstance(constructed, bool) else str(constructed)
+            source.odd_keys[id(key_node)] = key
         if key in result:
-            first = result.key_locations[key]
-            loader.context.diagnostics.append(
-                Diagnostic(
-                    key_location,
-                    f"duplicate key {key!r} (first written at line {first.line})",
-                    code="yaml",
-                    hint="YAML keeps only the last value of a repeated key; remove one of them",
-                )
-            )
-        value = _construct_value(loader, value_node)
-        result.set(key, value, key_location, _mark_location(loader, value_node))
+            _report_duplicate(loader, node, key, key_node)
+        result[key] = _construct_value(loader, value_node)
     return result
 
 
+def _report_duplicate(loader: _Loader, node: yaml.MappingNode, key: str, again: yaml.Node) -> None:
+    source = loader.source
+    first_node = next(key_node for k, key_node, _ in source.entries(node) if k == key)
+    loader.context.diagnostics.append(
+        Diagnostic(
+            source.location(again),
+            f"duplicate key {key!r} (first written at line {source.location(first_node).line})",
+            code="yaml",
+            hint="YAML keeps only the last value of a repeated key; remove one of them",
+        )
+    )
+
+
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> PosList:
-    result = PosList(_mark_location(loader, node))
+    result = PosList(source=loader.source, node=node)
     for item in node.value:
-        result.add(_construct_value(loader, item), _mark_location(loader, item))
+        result.append(_construct_value(loader, item))
     return result
 
 
 def _construct_include(loader: _Loader, node: yaml.Node) -> Any:
     context = loader.context
-    location = _mark_location(loader, node)
+    location = loader.source.location(node)
     target = loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
     if not isinstance(target, str) or not target:
         context.diagnostics.append(
@@ -167,8 +233,8 @@ def _construct_include(loader: _Loader, node: yaml.Node) -> Any:
 
     def parse_included(urlpath: str, stream: Any, _loader_type: object) -> Any:
         path = Path(urlpath)
-        if path.resolve() in context.stack:
-            chain = " -> ".join(context.display(p) for p in [*context.stack, path.resolve()])
+        if path.resolve() in [p.resolve() for p in context.stack]:
+            chain = " -> ".join(context.display(p) for p in [*context.stack, path])
             context.diagnostics.append(
                 Diagnostic(location, f"!include {target!r} closes an include cycle: {chain}", code="include")
             )
@@ -186,6 +252,10 @@ def _construct_include(loader: _Loader, node: yaml.Node) -> Any:
             )
             return INCLUDE_FAILED
         return documents[0]
+
+    # Imported here: pyyaml-include brings fsspec (30 ms), which a repository without includes
+    # never needs.
+    import yaml_include
 
     constructor = yaml_include.Constructor(base_dir=loader.path.parent, custom_loader=parse_included)
     try:
@@ -239,21 +309,20 @@ def _parse_stream(
     text: bytes | str, path: Path, context: _Context, included_from: Location | None = None
 ) -> Iterator[Any]:
     loader = _Loader(text)
-    loader.lines = (text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text).splitlines()
     loader.context = context
     loader.path = path
-    loader.display_name = context.display(path)
-    context.stack.append(path.resolve())
+    loader.source = _FileSource(context.display(path), text)
+    context.stack.append(path)
     try:
         while loader.check_data():  # type: ignore[no-untyped-call]
             yield loader.get_data()
     except yaml.MarkedYAMLError as error:
-        context.diagnostics.append(_syntax_error(error, loader.display_name, text, included_from))
+        context.diagnostics.append(_syntax_error(error, loader.source.display_name, text, included_from))
     except yaml.reader.ReaderError as error:
         line, column = _line_and_column(text, error.position)
         context.diagnostics.append(
             Diagnostic(
-                Location(loader.display_name, line, column, 1),
+                Location(loader.source.display_name, line, column, 1),
                 f"not valid UTF-8 text: {error.reason}",
                 code="yaml",
                 hint="save the file as UTF-8",
@@ -261,7 +330,7 @@ def _parse_stream(
         )
     except UnicodeDecodeError as error:
         context.diagnostics.append(
-            Diagnostic(Location(loader.display_name), f"not UTF-8 text: {error.reason}", code="yaml")
+            Diagnostic(Location(loader.source.display_name), f"not UTF-8 text: {error.reason}", code="yaml")
         )
     finally:
         context.stack.pop()
@@ -320,7 +389,10 @@ def _kind_of(value: Any) -> str:
 
 def load_file(path: Path, root: Path) -> tuple[list[RawDocument], list[Diagnostic], set[str]]:
     """Parse one definition file into its non-empty documents."""
-    context = _Context(root)
+    return _load_file(path.resolve(), _Context(root.resolve()))
+
+
+def _load_file(path: Path, context: _Context) -> tuple[list[RawDocument], list[Diagnostic], set[str]]:
     name = context.display(path)
     documents: list[RawDocument] = []
     for index, data in enumerate(_parse_stream(path.read_bytes(), path, context)):
@@ -350,8 +422,9 @@ def load_templates(root: Path) -> tuple[tuple[str, str], ...]:
 def load(root: Path) -> LoadResult:
     """Load every definition file of the repository at `root`."""
     result = LoadResult()
+    root = root.resolve()
     for path in discover(root):
-        documents, diagnostics, included = load_file(path, root)
+        documents, diagnostics, included = _load_file(path, _Context(root))
         result.included |= included
         result.files.append(path.relative_to(root).as_posix())
         result.documents.extend(documents)

@@ -502,7 +502,7 @@ def _dashboards(
                 spec.folder or names.GENERAL_FOLDER,
                 document.location,
                 document.raw.file,
-                _panel_locations(document, spec),
+                document.raw.data,
             )
         )
     return out
@@ -546,16 +546,6 @@ def _grafanalib_boards(
         seen[board.uid] = board.location
         out.append(m.GrafanalibBoard(board, board.folder or names.GENERAL_FOLDER))
     return out
-
-
-def _panel_locations(document: ParsedDocument, spec: s.Dashboard) -> tuple[tuple[str, Location], ...]:
-    found = [(p.title, locate(document.raw.data, ["panels", i, "title"])) for i, p in enumerate(spec.panels)]
-    found += [
-        (p.title, locate(document.raw.data, ["rows", r, "panels", i, "title"]))
-        for r, row in enumerate(spec.rows)
-        for i, p in enumerate(row.panels)
-    ]
-    return tuple(found)
 
 
 def _check_owner_labels(problems: Problems, document: ParsedDocument, labels: dict[str, str]) -> None:

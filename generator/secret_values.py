@@ -8,8 +8,6 @@ friends); this scan catches secrets pasted into any other field, by their well-k
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 from generator.diagnostics import Diagnostic, Location
 from generator.load import RawDocument
@@ -34,33 +32,44 @@ SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 ANY_SHAPE = re.compile("|".join(f"(?:{shape.pattern})" for _, shape in SHAPES))
 
 
-def _strings(tree: Any, location: Location) -> Iterator[tuple[str, Location]]:
-    if isinstance(tree, PosDict):
-        for key, value in tree.items():
-            yield from _strings(value, tree.value_locations.get(key, location))
-    elif isinstance(tree, PosList):
-        for value, where in zip(tree, tree.item_locations, strict=True):
-            yield from _strings(value, where)
-    elif isinstance(tree, str):
-        yield tree, location
-
-
 def scan(documents: list[RawDocument]) -> list[Diagnostic]:
     found: list[Diagnostic] = []
+    # Values repeat (units, types, legend modes, titles): 4,000 distinct among 48,500 strings of
+    # 500 dashboards. Each distinct clean text is searched once; the walk is a loop, not a
+    # recursive generator, and a location is computed for a hit only (see `generator.source`).
+    # Together: the scan went from 0.10 to 0.02 s of that build (bench/RESULTS.md).
+    clean: set[str] = set()
     for document in documents:
-        for text, location in _strings(document.data, document.data.location):
-            if ANY_SHAPE.search(text) is None:
-                continue
-            for what, shape in SHAPES:
-                if shape.search(text):
-                    found.append(
-                        Diagnostic(
-                            location,
-                            f"this value looks like a {what}: secrets never go into definitions",
-                            code="secret",
-                            hint="write it to a file on the host and refer to the file "
-                            "(`*_file`, `credentials_file`); rotate it if it was committed",
-                        )
-                    )
-                    break
-    return found
+        pending: list[PosDict | PosList] = [document.data]
+        while pending:
+            container = pending.pop()
+            entries = container.items() if isinstance(container, PosDict) else enumerate(container)
+            for key, value in entries:
+                if isinstance(value, str):
+                    if value in clean:
+                        continue
+                    if ANY_SHAPE.search(value) is None:
+                        clean.add(value)
+                        continue
+                    found.append(_finding(value, _location(container, key)))
+                elif isinstance(value, PosDict | PosList):
+                    pending.append(value)
+    # The walk goes depth first from the end; report in the order the lines are written.
+    return sorted(found, key=Diagnostic.sort_key)
+
+
+def _location(container: PosDict | PosList, key: str | int) -> Location:
+    if isinstance(container, PosDict):
+        return container.value_location(str(key))
+    return container.item_location(int(key))
+
+
+def _finding(text: str, location: Location) -> Diagnostic:
+    what = next(what for what, shape in SHAPES if shape.search(text))
+    return Diagnostic(
+        location,
+        f"this value looks like a {what}: secrets never go into definitions",
+        code="secret",
+        hint="write it to a file on the host and refer to the file "
+        "(`*_file`, `credentials_file`); rotate it if it was committed",
+    )

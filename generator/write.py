@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -157,6 +158,45 @@ def _stage(path: Path, content: bytes) -> Path:
 
 
 def write(out: Path, files: dict[str, bytes], result: Plan) -> None:
+    """Write the build into `out`: a new folder in one rename, an existing one file by file."""
+    if not out.exists() and not result.removed:
+        _write_new_folder(out, files)
+    else:
+        _write_files(out, files, result)
+
+
+def _write_new_folder(out: Path, files: dict[str, bytes]) -> None:
+    """A first build: every file goes into a staging folder beside `out`, which is then renamed
+    to `out`. Readers see no folder or the whole one, and no file needs its own temporary and
+    rename (a cold build of 500 dashboards spent 0.3 s of 1.2 s on those, bench/RESULTS.md).
+    Nothing can be mounting a folder that does not exist yet, so the reason `_write_files`
+    replaces files in place does not apply."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        made: set[Path] = {staging}
+        for path, content in files.items():
+            target = staging / path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as handle:
+                os.fchmod(handle.fileno(), 0o644)  # whatever the umask, as `_stage` does
+                handle.write(content)
+        os.chmod(staging, 0o755)
+        os.rename(staging, out)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not out.is_dir():
+            raise
+        # Somebody created `out` meanwhile (another build): fall back to replacing files.
+        _write_files(out, files, plan(out, files))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _write_files(out: Path, files: dict[str, bytes], result: Plan) -> None:
     """Apply a plan in two phases: stage every new and changed file as a temporary file,
     then rename them all into place (the manifest last) and remove stale files. A failure while
     staging (disk full, permissions) removes the temporaries and leaves the folder as it was; the

@@ -58,13 +58,16 @@ def _boards_cached(model: Model) -> tuple[Board, ...]:
 def _compile(model: Model) -> tuple[Board, ...]:
     user = {board.uid: board.location for board in model.dashboards}
     user |= {board.uid: board.source.location for board in model.grafanalib_dashboards}
+    written = {board.uid: board for board in model.dashboards}
+    from_grafanalib = {board.uid: board.source for board in model.grafanalib_dashboards}
     boards = []
     for artifact in [*compile_dashboards(model), *compile_user_dashboards(model)]:
         uid = artifact.content["uid"]
         location = user.get(uid) or Location(artifact.sources[0] if artifact.sources else artifact.path)
         # Two panels may share a title (the titles check says so); point at the first.
-        panels = next((dict(reversed(b.panel_locations)) for b in model.dashboards if b.uid == uid), {})
-        grafanalib = next((b.source for b in model.grafanalib_dashboards if b.uid == uid), None)
+        board = written.get(uid)
+        panels = dict(reversed(board.panel_locations())) if board is not None else {}
+        grafanalib = from_grafanalib.get(uid)
         if grafanalib is not None:
             panels = {
                 str(p.get("title", "")): grafanalib.line_of(str(p.get("title", "")))

@@ -14,7 +14,7 @@ from generator.spec.alertmanager import (
 )
 from generator.spec.alerts import AbsentAlert, Alert, PromQLAlert, RecordingRule, ThresholdAlert
 from generator.spec.dashboard import Dashboard
-from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, SINGLETONS, Document
+from generator.spec.documents import KINDS, SINGLETONS, Document, document_adapter
 from generator.spec.exporters import BusinessKPIs, PushBridge
 from generator.spec.overlay import Overlay, Patch
 from generator.spec.prometheus import Prometheus, Settings
@@ -23,7 +23,6 @@ from generator.spec.service import AlertGroup, MetricShortcut, Service
 from generator.spec.team import Team
 
 __all__ = [
-    "DOCUMENT_ADAPTER",
     "KINDS",
     "SINGLETONS",
     "AbsentAlert",
@@ -55,4 +54,5 @@ __all__ = [
     "ThresholdAlert",
     "TimeInterval",
     "TimeRange",
+    "document_adapter",
 ]

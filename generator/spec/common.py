@@ -1,7 +1,7 @@
 """Building blocks shared by every definition kind: the base model and constrained types.
 
 Each field's docstring becomes its description in the JSON Schema (`gen schema`), which editors
-show while the user types; write them for the user, not for us.
+show while the user types; write them for the user, not for us. (`generator.schema` reads them.)
 """
 
 from __future__ import annotations
@@ -15,14 +15,20 @@ from generator.durations import DurationError, parse_duration
 
 
 class SpecModel(BaseModel):
-    """Base of every definition model: unknown keys are errors, docstrings document fields."""
+    """Base of every definition model: unknown keys are errors, docstrings document fields.
+
+    A model's validator is built the first time a document of its kind is validated
+    (`defer_build`), and attribute docstrings are read only when the JSON Schema is generated
+    (`generator.schema`): at import, the two cost 85 ms of every `gen build` (bench/RESULTS.md),
+    for kinds the repository may not even use.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        use_attribute_docstrings=True,
         coerce_numbers_to_str=True,
         populate_by_name=True,
+        defer_build=True,
     )
 
 

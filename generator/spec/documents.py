@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from pydantic import Field, TypeAdapter
@@ -33,7 +34,13 @@ Document = Annotated[
     Field(discriminator="kind"),
 ]
 
-DOCUMENT_ADAPTER: TypeAdapter[Document] = TypeAdapter(Document)
+
+@functools.cache
+def document_adapter() -> TypeAdapter[Document]:
+    """The union's validator, built on first use: documents of a known kind are validated by
+    their own model (`generator.spec.validate`), so most builds never need it."""
+    return TypeAdapter(Document)
+
 
 KINDS: tuple[str, ...] = (
     "Service",

@@ -24,7 +24,7 @@ from generator.spec.alertmanager import Alertmanager, Receiver, RoutingTest, Tim
 from generator.spec.alerts import ALERT_KINDS
 from generator.spec.common import PATTERN_MEANINGS, SECRET_KEYS
 from generator.spec.dashboard import Dashboard
-from generator.spec.documents import DOCUMENT_ADAPTER, KINDS, Document
+from generator.spec.documents import KINDS, Document, document_adapter
 from generator.spec.exporters import BusinessKPIs, PushBridge
 from generator.spec.overlay import Overlay
 from generator.spec.prometheus import Prometheus, Settings
@@ -68,8 +68,16 @@ class ParsedDocument:
 
 def validate(raw: RawDocument) -> tuple[ParsedDocument | None, list[Diagnostic]]:
     """Validate one document; on failure return every problem in it."""
+    kind = raw.data.get("kind")
+    # A known kind is validated by its own model (the same validator the union would pick, so the
+    # same errors); only a missing or unknown kind needs the union, for its message.
+    model = MODELS.get(kind) if isinstance(kind, str) else None
     try:
-        spec = DOCUMENT_ADAPTER.validate_python(raw.data)
+        spec: Document = (
+            model.model_validate(raw.data)  # type: ignore[assignment]
+            if model is not None
+            else document_adapter().validate_python(raw.data)
+        )
     except ValidationError as error:
         errors = _relevant(error.errors(include_url=False))
         return None, [_with_origin(raw, _diagnostic(raw, e)) for e in errors]

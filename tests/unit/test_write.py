@@ -116,3 +116,50 @@ def test_the_changed_line_counts_of_a_plan(tmp_path: Path) -> None:
     rows = diffstat(tmp_path, newer, plan(tmp_path, newer))
     assert ("prometheus/b.yml", "M", 1, 1) in rows
     assert ("prometheus/c.yml", "A", 3, 0) in rows
+
+
+def test_a_first_build_appears_as_a_whole_folder_with_plain_permissions(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    files = render([Artifact("grafana/dashboards/team/a.json", {"a": 1}, (), format="json")], None) | _files(
+        b="2"
+    )
+    old_umask = os.umask(0o077)  # the files are 0644 whatever the user's umask, as replaced files are
+    try:
+        write(out, files, plan(out, files))
+    finally:
+        os.umask(old_umask)
+    written = {p.relative_to(out).as_posix(): p for p in out.rglob("*") if p.is_file()}
+    assert sorted(written) == sorted(files)
+    assert all(written[name].read_bytes() == content for name, content in files.items())
+    assert {p.stat().st_mode & 0o777 for p in written.values()} == {0o644}
+    assert out.stat().st_mode & 0o777 == 0o755
+    assert [p.name for p in tmp_path.iterdir()] == ["generated"]  # no staging folder left
+    assert plan(out, files).clean
+
+
+def test_a_failed_first_build_leaves_no_folder_and_no_staging(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    # `x` is a file, so `x/y` cannot be created under it.
+    files = {"x": b"1", "x/y": b"2"}
+    with pytest.raises(OSError):
+        write(out, files, plan(out, files))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_created_meanwhile_gets_the_files_replaced_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "generated"
+    files = _files(a="1")
+    real_rename = os.rename
+
+    def someone_else_first(source: str | Path, target: str | Path) -> None:
+        out.mkdir()
+        (out / "theirs.txt").write_text("kept")
+        real_rename(source, target)  # fails: the target is a folder that is not empty
+
+    monkeypatch.setattr(write_module.os, "rename", someone_else_first)
+    write(out, files, plan(out, files))
+    assert (out / "prometheus/a.yml").read_bytes() == files["prometheus/a.yml"]
+    assert (out / "theirs.txt").read_text() == "kept"
+    assert [p.name for p in tmp_path.iterdir()] == ["generated"]
