@@ -238,7 +238,7 @@ def _wrap_stages(timers: Timers, cli: ModuleType, modules: dict[str, ModuleType]
     timers.wrap(pipeline, "build", "build")
     # Stages the pipeline calls by the names it imported (absent in older pipelines).
     for owner, name, label in (
-        (pipeline.secret_values, "scan", "secrets"),
+        (getattr(pipeline, "secret_values", None), "scan", "secrets"),
         (pipeline, "compile_dashboards", "dashboards"),
         (pipeline, "compile_user_dashboards", "dashboards"),
         (pipeline, "compile_provisioning", "dashboards"),

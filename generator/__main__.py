@@ -1,5 +1,5 @@
 """`python -m generator` is the same as `gen`."""
 
-from generator.cli import main
+from generator.cli import entry
 
-main(prog_name="gen")
+entry()

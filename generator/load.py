@@ -1,5 +1,7 @@
 """Stage 1, load: find definition files and parse them into positioned trees.
 
+Every string value is checked for a secret's shape as it is built (`generator.secret_values`).
+
 YAML is parsed by libyaml (PyYAML's C parser); construction is ours so that every mapping,
 sequence and scalar remembers its `file:line:col`. `!include path` (pyyaml-include) splices in
 another file, resolved relative to the including file and confined to the repository.
@@ -19,6 +21,7 @@ import yaml
 
 from generator.conventions import INPUT_DIRS, USER_TEMPLATES_DIR
 from generator.diagnostics import Diagnostic, Location
+from generator.secret_values import SecretShapes, finding, may_hold_secrets
 from generator.source import PosDict, PosList
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -72,8 +75,9 @@ INCLUDE_FAILED = IncludeFailed()
 class _Context:
     """State shared by the loaders of one file and of the files it includes."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, shapes: SecretShapes | None = None) -> None:
         self.root = root  # resolved by the caller, once per load
+        self.shapes = shapes or SecretShapes()  # shared by all files of a load
         self.diagnostics: list[Diagnostic] = []
         self.stack: list[Path] = []
         self.included: set[str] = set()
@@ -146,6 +150,7 @@ class _Loader(yaml.CSafeLoader):
     context: _Context
     source: _FileSource
     path: Path
+    scan_secrets: bool  # whether the file's text may hold a secret-shaped value at all
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         """PyYAML's tag resolution, which libyaml calls back for every node, with the regex
@@ -182,6 +187,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> PosDict:
     loader.flatten_mapping(node)
     source = loader.source
     result = PosDict(source=source, node=node)
+    scan, clean = loader.scan_secrets, loader.context.shapes.clean
     for key_node, value_node in node.value:
         if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
             key = key_node.value
@@ -191,8 +197,17 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> PosDict:
             source.odd_keys[id(key_node)] = key
         if key in result:
             _report_duplicate(loader, node, key, key_node)
-        result[key] = _construct_value(loader, value_node)
+        value = result[key] = _construct_value(loader, value_node)
+        if scan and isinstance(value, str) and value not in clean:
+            _check_secret(loader, value, value_node)
     return result
+
+
+def _check_secret(loader: _Loader, value: str, node: yaml.Node) -> None:
+    """Secret-looking values are reported where they are written (`generator.secret_values`)."""
+    what = loader.context.shapes.what(value)
+    if what is not None:
+        loader.context.diagnostics.append(finding(what, loader.source.location(node)))
 
 
 def _report_duplicate(loader: _Loader, node: yaml.MappingNode, key: str, again: yaml.Node) -> None:
@@ -210,8 +225,12 @@ def _report_duplicate(loader: _Loader, node: yaml.MappingNode, key: str, again: 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> PosList:
     result = PosList(source=loader.source, node=node)
+    scan, clean = loader.scan_secrets, loader.context.shapes.clean
     for item in node.value:
-        result.append(_construct_value(loader, item))
+        value = _construct_value(loader, item)
+        result.append(value)
+        if scan and isinstance(value, str) and value not in clean:
+            _check_secret(loader, value, item)
     return result
 
 
@@ -312,6 +331,7 @@ def _parse_stream(
     loader.context = context
     loader.path = path
     loader.source = _FileSource(context.display(path), text)
+    loader.scan_secrets = may_hold_secrets(text)
     context.stack.append(path)
     try:
         while loader.check_data():  # type: ignore[no-untyped-call]
@@ -423,8 +443,9 @@ def load(root: Path) -> LoadResult:
     """Load every definition file of the repository at `root`."""
     result = LoadResult()
     root = root.resolve()
+    shapes = SecretShapes()
     for path in discover(root):
-        documents, diagnostics, included = _load_file(path, _Context(root))
+        documents, diagnostics, included = _load_file(path, _Context(root, shapes))
         result.included |= included
         result.files.append(path.relative_to(root).as_posix())
         result.documents.extend(documents)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import grafanalib_dashboards, schema, secret_values
+from generator import grafanalib_dashboards, schema
 from generator.compile import Artifact
 from generator.compile.alertmanager import compile_alertmanager
 from generator.compile.exporters import compile_probe_config, compile_push_config, compile_sql_config
@@ -73,7 +73,8 @@ def parse(
     loaded = load(root)
     # Sloth and OpenSLO files become native documents here, before anything validates them.
     translated, imported = translate(loaded.documents)
-    diagnostics = [*loaded.diagnostics, *imported, *secret_values.scan(translated)]
+    # The loader reported secret-looking values already, as it built the trees.
+    diagnostics = [*loaded.diagnostics, *imported]
     overlays: list[ParsedDocument] = []
     others = []
     for raw in translated:

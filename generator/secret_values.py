@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 
 from generator.diagnostics import Diagnostic, Location
-from generator.load import RawDocument
-from generator.source import PosDict, PosList
 
 # (what it is, its shape). Shapes from the issuers' documentation; kept specific to avoid noise.
 SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -32,40 +30,39 @@ SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 ANY_SHAPE = re.compile("|".join(f"(?:{shape.pattern})" for _, shape in SHAPES))
 
 
-def scan(documents: list[RawDocument]) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    # Values repeat (units, types, legend modes, titles): 4,000 distinct among 48,500 strings of
-    # 500 dashboards. Each distinct clean text is searched once; the walk is a loop, not a
-    # recursive generator, and a location is computed for a hit only (see `generator.source`).
-    # Together: the scan went from 0.10 to 0.02 s of that build (bench/RESULTS.md).
-    clean: set[str] = set()
-    for document in documents:
-        pending: list[PosDict | PosList] = [document.data]
-        while pending:
-            container = pending.pop()
-            entries = container.items() if isinstance(container, PosDict) else enumerate(container)
-            for key, value in entries:
-                if isinstance(value, str):
-                    if value in clean:
-                        continue
-                    if ANY_SHAPE.search(value) is None:
-                        clean.add(value)
-                        continue
-                    found.append(_finding(value, _location(container, key)))
-                elif isinstance(value, PosDict | PosList):
-                    pending.append(value)
-    # The walk goes depth first from the end; report in the order the lines are written.
-    return sorted(found, key=Diagnostic.sort_key)
+# Every shape above holds one of these literals, and a YAML file spells a value's literal as it
+# is, unless an escape (`\x41KIA`) hides it: a file whose text has none of them, and no
+# backslash, holds no secret-shaped value, and its values need not be looked at one by one.
+# (Line folding turns line breaks into spaces, which none of these contain.)
+LITERALS = re.compile(rb"hooks\.slack\.com|xox|gh[pousr]_|AKIA|ASIA|-----BEGIN|eyJ|Bearer|://|\\")
 
 
-def _location(container: PosDict | PosList, key: str | int) -> Location:
-    if isinstance(container, PosDict):
-        return container.value_location(str(key))
-    return container.item_location(int(key))
+def may_hold_secrets(text: bytes | str) -> bool:
+    """Whether any value of a definition file with this text can have a secret's shape."""
+    data = text.encode("utf-8", errors="replace") if isinstance(text, str) else text
+    return LITERALS.search(data) is not None
 
 
-def _finding(text: str, location: Location) -> Diagnostic:
-    what = next(what for what, shape in SHAPES if shape.search(text))
+class SecretShapes:
+    """Tells whether a text has a secret's shape. The loader asks for every string value as it
+    builds the trees, so no second walk is needed; values repeat (units, types, titles: 4,000
+    distinct among 48,500 strings of 500 dashboards), so each distinct clean text is searched
+    once. Scanning went from 0.10 s to under 0.01 s of that build (bench/RESULTS.md)."""
+
+    def __init__(self) -> None:
+        self.clean: set[str] = set()
+
+    def what(self, text: str) -> str | None:
+        """What the text looks like (`"Slack token"`), or None for an ordinary value."""
+        if text in self.clean:
+            return None
+        if ANY_SHAPE.search(text) is None:
+            self.clean.add(text)
+            return None
+        return next(what for what, shape in SHAPES if shape.search(text))
+
+
+def finding(what: str, location: Location) -> Diagnostic:
     return Diagnostic(
         location,
         f"this value looks like a {what}: secrets never go into definitions",

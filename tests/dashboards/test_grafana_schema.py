@@ -34,9 +34,7 @@ def _relaxed(node: Any) -> Any:
 
 
 def _catch_all(node: dict[str, Any]) -> bool:
-    return (
-        node.get("type") == "object" and node.get("additionalProperties") == {} and "properties" not in node
-    )
+    return node.get("type") == "object" and node.get("additionalProperties") == {} and "properties" not in node
 
 
 @cache

@@ -63,7 +63,7 @@ dashboard = Dashboard(
                     dataSource="Prometheus",
                     targets=[
                         Target(
-                            expr='histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="checkout"}[$__rate_interval])))',
+                            expr="histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job=\"checkout\"}[$__rate_interval])))",
                         )
                     ],
                     yAxes=YAxes(left=YAxis(format=SECONDS_FORMAT, logBase=10)),
