@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from generator import forks
 from generator.conventions import INPUT_DIRS, USER_TEMPLATES_DIR
 from generator.diagnostics import Diagnostic, Location
 from generator.secret_values import SecretShapes, finding, may_hold_secrets
@@ -102,6 +103,10 @@ class _FileSource:
     """Locates the nodes of one parsed file, when a diagnostic asks (see `generator.source`)."""
 
     __slots__ = ("_lines", "display_name", "odd_keys", "text")
+    stale = False
+
+    def refresh(self) -> None:
+        """Fresh already."""
 
     def __init__(self, display_name: str, text: bytes | str) -> None:
         self.display_name = display_name
@@ -439,15 +444,102 @@ def load_templates(root: Path) -> tuple[tuple[str, str], ...]:
     return tuple((p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.tmpl")))
 
 
-def load(root: Path) -> LoadResult:
-    """Load every definition file of the repository at `root`."""
+# Below this many files a build loads them in its own process: a fork and pickling back cost
+# more than they save (about 5 ms; a file takes about 0.5 ms).
+PARALLEL_FROM_FILES = 64
+
+
+def load(root: Path, *, workers: int | None = None) -> LoadResult:
+    """Load every definition file of the repository at `root`, on up to `workers` cores
+    (default: all usable, at most 4)."""
     result = LoadResult()
     root = root.resolve()
+    paths = discover(root)
     shapes = SecretShapes()
-    for path in discover(root):
-        documents, diagnostics, included = _load_file(path, _Context(root, shapes))
+    if workers is None:
+        workers = min(forks.usable_cores(), 4) if len(paths) >= PARALLEL_FROM_FILES else 1
+    # The parent's share is larger: children also pickle their trees (35 ms per 250 files).
+    loaded = forks.map_forked(
+        lambda path: _load_file(path, _Context(root, shapes)),
+        paths,
+        workers=workers,
+        detach=lambda loaded: _detach(loaded, root),
+        lead=1.25,
+    )
+    for path, (documents, diagnostics, included) in zip(paths, loaded, strict=True):
         result.included |= included
         result.files.append(path.relative_to(root).as_posix())
         result.documents.extend(documents)
         result.diagnostics.extend(diagnostics)
     return result
+
+
+Loaded = tuple[list[RawDocument], list[Diagnostic], set[str]]
+
+
+def _detach(loaded: Loaded, root: Path) -> Loaded:
+    """A file's trees made ready to cross to the parent: parser nodes stay behind (pickling them
+    would cost more than parsing), a `_Reparse` source takes their place. The documents' own
+    locations, which every build reads, are computed before leaving."""
+    documents = loaded[0]
+    if documents:
+        first = documents[0]
+        reparse = _Reparse(root, first.file, [(d.index, d.data) for d in documents])
+        for document in documents:
+            document.data.location  # noqa: B018  (computed and kept, see above)
+            _hand_over(document.data, reparse)
+    return loaded
+
+
+def _hand_over(tree: Any, reparse: _Reparse) -> None:
+    pending = [tree]
+    while pending:
+        current = pending.pop()
+        current.bind(reparse, None)
+        children = current.values() if isinstance(current, PosDict) else current
+        pending.extend(child for child in children if isinstance(child, PosDict | PosList))
+
+
+class _Reparse:
+    """The stale source of trees loaded in another process (`generator.source.TreeSource`):
+    asked for a location, it parses its file again and hands the fresh parser nodes to the
+    trees, matched by their place in the documents. Trees it cannot match (the file changed
+    since) are located at the file."""
+
+    stale = True
+
+    def __init__(self, root: Path, display_name: str, roots: list[tuple[int, PosDict]]) -> None:
+        self.root = root
+        self.display_name = display_name
+        self.roots = roots
+
+    def refresh(self) -> None:
+        if not self.stale:
+            return
+        self.stale = False
+        documents, _, _ = _load_file(self.root / self.display_name, _Context(self.root))
+        fresh = {document.index: document.data for document in documents}
+        for index, tree in self.roots:
+            _adopt(tree, fresh.get(index))
+
+    def location(self, _node: object) -> Location:
+        return Location(self.display_name)
+
+    def entries(self, _node: object) -> list[tuple[str, Any, Any]]:
+        return []
+
+    def items(self, _node: object) -> list[Any]:
+        return []
+
+
+def _adopt(mine: Any, fresh: Any) -> None:
+    """Give `mine` (and what it holds) the source and nodes of its freshly parsed twin."""
+    pending = [(mine, fresh)]
+    while pending:
+        tree, twin = pending.pop()
+        if isinstance(tree, PosDict) and isinstance(twin, PosDict):
+            tree.bind(*twin.origin)
+            pending.extend((value, twin[key]) for key, value in tree.items() if key in twin)
+        elif isinstance(tree, PosList) and isinstance(twin, PosList):
+            tree.bind(*twin.origin)
+            pending.extend(zip(tree, twin, strict=False))

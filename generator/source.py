@@ -19,7 +19,18 @@ from generator.diagnostics import Location
 
 
 class TreeSource(Protocol):
-    """What a loader leaves behind to locate the parts of the trees it built, later."""
+    """What a loader leaves behind to locate the parts of the trees it built, later.
+
+    A source is `stale` when the trees came from another process (`generator.forks`): their
+    parser nodes stayed there. `refresh()` parses the file again and gives every tree of it the
+    new nodes and source; trees it cannot match (the file changed meanwhile) keep the stale
+    source, which then locates everything at the file itself.
+    """
+
+    stale: bool
+
+    def refresh(self) -> None:
+        """Give the trees of this source their parser nodes back (a no-op unless stale)."""
 
     def location(self, node: Any) -> Location:
         """Where `node` (a mapping, sequence or scalar node) is written."""
@@ -49,19 +60,32 @@ class PosDict(dict[str, Any]):
     @property
     def location(self) -> Location:
         if self._location is None:
-            assert self._source is not None
-            self._location = self._source.location(self._node)
+            source, node = _origin(self)
+            self._location = source.location(node)
         return self._location
+
+    @property
+    def origin(self) -> tuple[TreeSource | None, Any]:
+        """The source and parser node this tree is located with (None for a tree built in code)."""
+        return self._source, self._node
+
+    def bind(self, source: TreeSource | None, node: Any) -> None:
+        """Locate this tree with another source and node (the loader moves trees between
+        processes with these)."""
+        self._source, self._node = source, node
 
     def _located(self) -> tuple[dict[str, Location], dict[str, Location]]:
         """Every key's and value's location, computed once (a repeated key: the last one)."""
         if self._key_locations is None or self._value_locations is None:
-            assert self._source is not None
+            source, node = _origin(self)
             keys: dict[str, Location] = {}
             values: dict[str, Location] = {}
-            for key, key_node, value_node in self._source.entries(self._node):
-                keys[key] = self._source.location(key_node)
-                values[key] = self._source.location(value_node)
+            for key, key_node, value_node in source.entries(node):
+                keys[key] = source.location(key_node)
+                values[key] = source.location(value_node)
+            if len(keys) < len(self):  # the file changed before a stale tree was located
+                for key in self.keys() - keys.keys():
+                    keys[key] = values[key] = self.location
             self._key_locations, self._value_locations = keys, values
         return self._key_locations, self._value_locations
 
@@ -78,12 +102,12 @@ class PosDict(dict[str, Any]):
         known = self._value_locations if value else self._key_locations
         if known is not None:
             return known.get(key)
-        assert self._source is not None
+        source, node = _origin(self)
         found = None
-        for written, key_node, value_node in self._source.entries(self._node):
+        for written, key_node, value_node in source.entries(node):
             if written == key:
                 found = value_node if value else key_node
-        return None if found is None else self._source.location(found)
+        return None if found is None else source.location(found)
 
     def value_location(self, key: str, default: Location | None = None) -> Location:
         """Where the value of `key` is written; `default` (else the mapping) when it is not."""
@@ -124,27 +148,51 @@ class PosList(list[Any]):
     @property
     def location(self) -> Location:
         if self._location is None:
-            assert self._source is not None
-            self._location = self._source.location(self._node)
+            source, node = _origin(self)
+            self._location = source.location(node)
         return self._location
+
+    @property
+    def origin(self) -> tuple[TreeSource | None, Any]:
+        """The source and parser node this tree is located with (None for a tree built in code)."""
+        return self._source, self._node
+
+    def bind(self, source: TreeSource | None, node: Any) -> None:
+        """Locate this tree with another source and node (the loader moves trees between
+        processes with these)."""
+        self._source, self._node = source, node
 
     @property
     def item_locations(self) -> list[Location]:
         if self._item_locations is None:
-            assert self._source is not None
-            self._item_locations = [self._source.location(n) for n in self._source.items(self._node)]
+            source, node = _origin(self)
+            located = [source.location(n) for n in source.items(node)]
+            # A stale source that could not match this list knows no items: the list itself.
+            self._item_locations = located or [self.location] * len(self)
         return self._item_locations
 
     def item_location(self, index: int) -> Location:
         """Where item `index` is written, without locating the other items."""
         if self._item_locations is not None:
             return self._item_locations[index]
-        assert self._source is not None
-        return self._source.location(self._source.items(self._node)[index])
+        source, node = _origin(self)
+        items = source.items(node)
+        return source.location(items[index]) if index < len(items) else self.location
 
     def add(self, value: Any, location: Location) -> None:
         self.item_locations.append(location)
         self.append(value)
+
+
+def _origin(tree: PosDict | PosList) -> tuple[TreeSource, Any]:
+    """The source and parser node a loaded tree is located with, brought back if stale."""
+    source = tree._source
+    assert source is not None, "a tree built in code carries its locations"
+    if source.stale:
+        source.refresh()
+        source = tree._source
+        assert source is not None
+    return source, tree._node
 
 
 def location_of(node: Any, default: Location) -> Location:

@@ -148,3 +148,57 @@ def test_text_that_is_not_utf8_is_reported(make_repo: WriteFiles) -> None:
     (root / "rules" / "a.yaml").write_bytes(b"kind: Team\nname: \xff\xfe\n")
     (problem,) = load(root).diagnostics
     assert problem.location.file == "rules/a.yaml"
+
+
+def _plain(tree: object) -> object:
+    if isinstance(tree, dict):
+        return {key: _plain(value) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [_plain(value) for value in tree]
+    return tree
+
+
+def _many_files(make_repo: WriteFiles) -> Path:
+    files = {
+        f"rules/t{i:03}.yaml": f"kind: Team\nname: team-{i}\ndescription: number {i}\n" for i in range(80)
+    }
+    files["rules/t070.yaml"] = (
+        "kind: Team\nname: team-70\nname: again\n"  # a duplicate key, reported by a child
+        "members: !include _members.yaml\n"
+    )
+    files["rules/_members.yaml"] = "- name: alice\n  email: alice@example.com\n"
+    files["rules/t075.yaml"] = "kind: Team\nname: [open\n"  # a syntax error, reported by a child
+    return make_repo(files)
+
+
+def test_loading_on_several_cores_gives_what_one_core_gives(make_repo: WriteFiles) -> None:
+    root = _many_files(make_repo)
+    alone, spread = load(root, workers=1), load(root, workers=2)
+    assert [(d.file, d.index, _plain(d.data)) for d in spread.documents] == [
+        (d.file, d.index, _plain(d.data)) for d in alone.documents
+    ]
+    assert spread.diagnostics == alone.diagnostics and len(alone.diagnostics) == 2
+    assert spread.files == alone.files and spread.included == alone.included == {"rules/_members.yaml"}
+    # Trees that came from a child are located by parsing their file again, exactly as at home.
+    for one, other in zip(alone.documents, spread.documents, strict=True):
+        assert one.data.location == other.data.location
+        for path in (["name"], ["description"], ["members", 0, "email"]):
+            assert locate(other.data, path) == locate(one.data, path)
+            assert locate(other.data, path, key=True) == locate(one.data, path, key=True)
+        assert other.data.value_locations == one.data.value_locations
+
+
+def test_a_file_changed_after_loading_is_located_at_the_file(make_repo: WriteFiles) -> None:
+    root = _many_files(make_repo)
+    loaded = load(root, workers=2)
+    last = loaded.documents[-1]
+    assert last.file == "rules/t079.yaml"
+    (root / last.file).write_text("kind: Team\n")  # its `name` and `description` are gone now
+    # What is still there is located; what is gone is located at its mapping, without failing.
+    here = Location("rules/t079.yaml", 1, 1, 1)
+    assert locate(last.data, ["description"]) == here
+    assert last.data.value_locations == {
+        "kind": Location("rules/t079.yaml", 1, 7, 4),
+        "name": here,
+        "description": here,
+    }

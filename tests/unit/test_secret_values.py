@@ -56,7 +56,9 @@ def test_every_shape_passes_the_per_file_prefilter_also_when_folded(what: str, v
 
 def test_a_secret_hidden_behind_escapes_is_still_found(make_repo: WriteFiles) -> None:
     # `\x41` is `A`: the file's text has no `AKIA`, only a backslash, which sends it to the scan.
-    root = make_repo({"rules/t.yaml": 'kind: Team\nname: payments\ndescription: "\\x41KIAIOSFODNN7EXAMPLE"\n'})
+    root = make_repo(
+        {"rules/t.yaml": 'kind: Team\nname: payments\ndescription: "\\x41KIAIOSFODNN7EXAMPLE"\n'}
+    )
     assert messages(build(root).diagnostics) == [
         "rules/t.yaml:3:14: this value looks like a AWS access key id: secrets never go into definitions"
     ]
