@@ -28,6 +28,7 @@ class TreeSource(Protocol):
     """
 
     stale: bool
+    display_name: str  # the file, as users read its path
 
     def refresh(self) -> None:
         """Give the trees of this source their parser nodes back (a no-op unless stale)."""
@@ -73,6 +74,11 @@ class PosDict(dict[str, Any]):
         """Locate this tree with another source and node (the loader moves trees between
         processes with these)."""
         self._source, self._node = source, node
+
+    def file_of_parts(self) -> str | None:
+        """The file this mapping's keys and values are written in, when known without locating
+        them (a loaded mapping: its file; one built or changed in code may mix files)."""
+        return self._source.display_name if self._source is not None and self._key_locations is None else None
 
     def _located(self) -> tuple[dict[str, Location], dict[str, Location]]:
         """Every key's and value's location, computed once (a repeated key: the last one)."""
@@ -162,6 +168,12 @@ class PosList(list[Any]):
         processes with these)."""
         self._source, self._node = source, node
 
+    def file_of_parts(self) -> str | None:
+        """The file this list's items are written in, when known without locating them."""
+        return (
+            self._source.display_name if self._source is not None and self._item_locations is None else None
+        )
+
     @property
     def item_locations(self) -> list[Location]:
         if self._item_locations is None:
@@ -206,7 +218,8 @@ def locate(tree: Any, path: Sequence[str | int], *, key: bool = False) -> Locati
 
     Path parts that are not keys of the tree (pydantic inserts union tags such as `threshold`)
     are skipped. With `key=True` the location of the last mapping key is returned instead of
-    its value (for "unknown key" messages). Only the location returned is computed.
+    its value (for "unknown key" messages). The answer is a `DeferredLocation`: the resolver
+    notes where each of 10,000 alerts was written, and only a diagnostic ever reads one.
     """
     current = tree
     # The deepest step taken: (container, part, whether it is the path's last part).
@@ -221,11 +234,80 @@ def locate(tree: Any, path: Sequence[str | int], *, key: bool = False) -> Locati
     if deepest is None:
         return location_of(tree, Location("<unknown>"))
     container, part, last = deepest
+    return DeferredLocation(container, part, last and key)
+
+
+def _locate_step(container: PosDict | PosList, part: str | int, key: bool) -> Location:
     if isinstance(container, PosList):
         return container.item_location(int(part))
-    if last and key:
+    if key:
         return container.key_location(str(part))
     return container.value_location(str(part))
+
+
+_FIELDS = ("file", "line", "column", "width")
+
+
+class DeferredLocation(Location):
+    """A `Location` that finds itself in its tree when first read.
+
+    It is a `Location` in every way that shows: same fields, equal to and ordered with plain
+    `Location`s by file, line and column, hashed alike, pickled as a plain one.
+    """
+
+    def __init__(self, container: PosDict | PosList, part: str | int, key: bool) -> None:
+        object.__setattr__(self, "_where", (container, part, key))
+
+    def __getattribute__(self, name: str) -> Any:
+        # The fields have class-level defaults (`line = 0`), so `__getattr__` would never be
+        # asked for them: every field read comes through here until the location is found.
+        if name not in _FIELDS:
+            return object.__getattribute__(self, name)
+        state = object.__getattribute__(self, "__dict__")
+        if name in state:
+            return state[name]
+        container, part, key = state["_where"]
+        if name == "file":
+            # The file alone is known without locating (it names the sources of generated files).
+            known = container.file_of_parts()
+            if known is not None:
+                state["file"] = known
+                return known
+        found = _locate_step(container, part, key)
+        for field in _FIELDS:
+            state[field] = getattr(found, field)
+        del state["_where"]
+        return state[name]
+
+    def _compared(self) -> tuple[str, int, int]:
+        return (self.file, self.line, self.column)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Location):
+            return self._compared() == (other.file, other.line, other.column)
+        return NotImplemented
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, Location):
+            return self._compared() < (other.file, other.line, other.column)
+        return NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        return self == other or self < other
+
+    def __gt__(self, other: object) -> bool:
+        if isinstance(other, Location):
+            return self._compared() > (other.file, other.line, other.column)
+        return NotImplemented
+
+    def __ge__(self, other: object) -> bool:
+        return self == other or self > other
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __reduce__(self) -> tuple[type[Location], tuple[str, int, int, int]]:
+        return (Location, (self.file, self.line, self.column, self.width))
 
 
 def step(current: Any, part: str | int) -> tuple[bool, Any]:
