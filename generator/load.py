@@ -103,10 +103,7 @@ class _FileSource:
     """Locates the nodes of one parsed file, when a diagnostic asks (see `generator.source`)."""
 
     __slots__ = ("_lines", "display_name", "odd_keys", "text")
-    stale = False
-
-    def refresh(self) -> None:
-        """Fresh already."""
+    stale = False  # its trees hold its nodes (see `_Reparse` for trees that came from a worker)
 
     def __init__(self, display_name: str, text: bytes | str) -> None:
         self.display_name = display_name
@@ -114,6 +111,9 @@ class _FileSource:
         self._lines: list[str] | None = None
         # Keys that are not plain strings (`200:`, `true:`), as construction spelled them.
         self.odd_keys: dict[int, str] = {}
+
+    def refresh(self) -> None:
+        """Nothing to bring back."""
 
     @property
     def lines(self) -> list[str]:
@@ -137,13 +137,14 @@ class _FileSource:
         width = end.column - start.column if end.line == start.line else 0
         return Location(self.display_name, start.line + 1, start.column + 1, max(width, 1))
 
-    def key(self, key_node: yaml.Node) -> str:
+    def key(self, key_node: yaml.Node) -> str | None:
+        """The key as construction spelled it (None for a key not constructed yet)."""
         if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
             return str(key_node.value)
-        return self.odd_keys[id(key_node)]
+        return self.odd_keys.get(id(key_node))
 
     def entries(self, node: yaml.MappingNode) -> list[tuple[str, yaml.Node, yaml.Node]]:
-        return [(self.key(key_node), key_node, value_node) for key_node, value_node in node.value]
+        return [(self.key(k) or "", k, value_node) for k, value_node in node.value]
 
     def items(self, node: yaml.SequenceNode) -> list[yaml.Node]:
         return list(node.value)
@@ -217,7 +218,7 @@ def _check_secret(loader: _Loader, value: str, node: yaml.Node) -> None:
 
 def _report_duplicate(loader: _Loader, node: yaml.MappingNode, key: str, again: yaml.Node) -> None:
     source = loader.source
-    first_node = next(key_node for k, key_node, _ in source.entries(node) if k == key)
+    first_node = next(k for k, _ in node.value if source.key(k) == key)
     loader.context.diagnostics.append(
         Diagnostic(
             source.location(again),

@@ -202,3 +202,14 @@ def test_a_file_changed_after_loading_is_located_at_the_file(make_repo: WriteFil
         "name": here,
         "description": here,
     }
+
+
+def test_a_duplicate_key_before_keys_that_are_not_text_is_reported(make_repo: WriteFiles) -> None:
+    root = make_repo({"rules/a.yaml": "kind: Team\nname: a\nname: b\n200: ok\ntrue: yes\n"})
+    result = load(root)
+    (problem,) = result.diagnostics
+    assert problem.message == "duplicate key 'name' (first written at line 2)"
+    data = result.documents[0].data
+    assert list(data) == ["kind", "name", "200", "true"]
+    assert data.key_locations["200"] == Location("rules/a.yaml", 4, 1, 3)
+    assert locate(data, ["true"]) == Location("rules/a.yaml", 5, 7, 3)
