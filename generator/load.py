@@ -518,7 +518,10 @@ class _Reparse:
         if not self.stale:
             return
         self.stale = False
-        documents, _, _ = _load_file(self.root / self.display_name, _Context(self.root))
+        try:
+            documents, _, _ = _load_file(self.root / self.display_name, _Context(self.root))
+        except OSError:  # gone or unreadable since: everything is located at the file
+            return
         fresh = {document.index: document.data for document in documents}
         for index, tree in self.roots:
             _adopt(tree, fresh.get(index))

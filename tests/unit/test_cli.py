@@ -188,3 +188,61 @@ def test_python_dash_m_generator_is_the_same_command() -> None:
         [sys.executable, "-m", "generator", "--version"], capture_output=True, text=True, check=False
     )
     assert completed.returncode == 0 and completed.stdout.startswith("gen, version")
+
+
+class _Exited(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _entry(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, list[str]]:
+    """Run `gen` as the program does (`entry`), with `os._exit` caught, and the exit handlers
+    recorded instead of run."""
+    from generator import cli
+
+    handlers: list[str] = []
+    monkeypatch.setattr(cli.sys, "argv", ["gen", *args])
+    monkeypatch.setattr(cli.atexit, "_run_exitfuncs", lambda: handlers.append("ran"))
+
+    def exit_now(code: int) -> None:
+        raise _Exited(code)
+
+    monkeypatch.setattr(cli.os, "_exit", exit_now)
+    monkeypatch.setattr(cli, "_kept_until_exit", [])
+    monkeypatch.setattr(cli, "_quick_exit", False)  # restored to this after the test
+    with pytest.raises(_Exited) as exited:
+        cli.entry()
+    return exited.value.code, handlers
+
+
+def test_the_program_exits_quickly_with_the_commands_code_after_the_exit_handlers(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from generator import cli
+
+    code, handlers = _entry(monkeypatch, "--version")
+    assert (code, handlers) == (0, ["ran"]) and capsys.readouterr().out.startswith("gen, version ")
+    assert _entry(monkeypatch, "build", "--no-such-option")[0] == 2
+    code, _ = _entry(monkeypatch, "build", "--root", str(repo), "-q")
+    assert code == 0 and (repo / "generated" / "prometheus" / "prometheus.yml").is_file()
+    # The build's result is kept for the exit instead of being freed on the way out.
+    assert [type(kept).__name__ for kept in cli._kept_until_exit] == ["BuildResult"]
+    (repo / "rules" / "checkout.yaml").write_text("kind: Service\nname: [\n")
+    assert _entry(monkeypatch, "build", "--root", str(repo), "-q")[0] == 1
+
+
+def test_library_callers_free_the_build_as_usual(repo: Path) -> None:
+    from generator import cli
+
+    assert _run("build", "--root", str(repo))[0] == 0
+    assert cli._kept_until_exit == [] and not cli._quick_exit
+
+
+def test_the_version_is_the_installed_packages_and_looked_up_when_asked() -> None:
+    import importlib.metadata
+
+    import generator
+
+    assert generator.__version__ == importlib.metadata.version("monitoring-as-code")
+    with pytest.raises(AttributeError):
+        _ = generator.no_such_attribute  # type: ignore[attr-defined]

@@ -213,3 +213,37 @@ def test_a_duplicate_key_before_keys_that_are_not_text_is_reported(make_repo: Wr
     assert list(data) == ["kind", "name", "200", "true"]
     assert data.key_locations["200"] == Location("rules/a.yaml", 4, 1, 3)
     assert locate(data, ["true"]) == Location("rules/a.yaml", 5, 7, 3)
+
+
+def test_trees_handed_over_by_a_worker_find_their_places_again_or_fall_back_to_the_file(
+    make_repo: WriteFiles,
+) -> None:
+    # What a worker does to a file's trees before pickling them, done here, where it is measured.
+    import pickle
+
+    from generator import load as load_module
+
+    root = make_repo(
+        {"rules/a.yaml": "kind: Team\nname: a\n---\nkind: Team\nname: b\nmembers:\n  - name: c\n"}
+    ).resolve()
+    at_home = load(root, workers=1).documents
+    loaded = load_module._load_file(root / "rules/a.yaml", load_module._Context(root))
+    documents, _, _ = pickle.loads(pickle.dumps(load_module._detach(loaded, root)))
+    (source, node) = documents[1].data.origin
+    assert source is not None and source.stale and node is None
+    assert [d.data.location for d in documents] == [d.data.location for d in at_home]  # kept
+    assert locate(documents[1].data, ["members", 0, "name"]) == locate(
+        at_home[1].data, ["members", 0, "name"]
+    )
+    assert documents[0].data.value_locations == at_home[0].data.value_locations
+    assert not documents[1].data.origin[0].stale  # parsed again once, for both documents
+
+    # A file gone since: what is asked is located at its document (kept), or at the file.
+    again, _, _ = pickle.loads(pickle.dumps(load_module._detach(loaded, root)))
+    (root / "rules/a.yaml").unlink()
+    document = again[1].data
+    assert document.location == Location("rules/a.yaml", 4, 1, 1)
+    assert locate(document, ["name"]) == document.location
+    assert document.key_locations == dict.fromkeys(("kind", "name", "members"), document.location)
+    assert document["members"].location == Location("rules/a.yaml")
+    assert document["members"].item_locations == [Location("rules/a.yaml")]
