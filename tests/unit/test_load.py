@@ -221,14 +221,16 @@ def test_trees_handed_over_by_a_worker_find_their_places_again_or_fall_back_to_t
     # What a worker does to a file's trees before pickling them, done here, where it is measured.
     import pickle
 
-    from generator import load as load_module
+    from generator import load_workers
+    from generator.load import load_file
 
     root = make_repo(
         {"rules/a.yaml": "kind: Team\nname: a\n---\nkind: Team\nname: b\nmembers:\n  - name: c\n"}
     ).resolve()
     at_home = load(root, workers=1).documents
-    loaded = load_module._load_file(root / "rules/a.yaml", load_module._Context(root))
-    documents, _, _ = pickle.loads(pickle.dumps(load_module._detach(loaded, root)))
+    documents = load_file(root / "rules/a.yaml", root)[0]
+    load_workers.detach(documents, root)
+    documents = pickle.loads(pickle.dumps(documents))
     (source, node) = documents[1].data.origin
     assert source is not None and source.stale and node is None
     assert [d.data.location for d in documents] == [d.data.location for d in at_home]  # kept
@@ -239,7 +241,9 @@ def test_trees_handed_over_by_a_worker_find_their_places_again_or_fall_back_to_t
     assert not documents[1].data.origin[0].stale  # parsed again once, for both documents
 
     # A file gone since: what is asked is located at its document (kept), or at the file.
-    again, _, _ = pickle.loads(pickle.dumps(load_module._detach(loaded, root)))
+    again = load_file(root / "rules/a.yaml", root)[0]
+    load_workers.detach(again, root)
+    again = pickle.loads(pickle.dumps(again))
     (root / "rules/a.yaml").unlink()
     document = again[1].data
     assert document.location == Location("rules/a.yaml", 4, 1, 1)
