@@ -213,7 +213,8 @@ def _wrap_stages(timers: Timers, cli: ModuleType, modules: dict[str, ModuleType]
     if cache is not None:
         timers.wrap(cache, "up_to_date", "up_to_date")
         if mode == "cached":
-            timers.wrap(cache, "fingerprint", "fingerprint")
+            # Since 2026-12-06 the CLI fingerprints through `Inputs` (before building).
+            timers.wrap(cache, "Inputs" if hasattr(cache, "Inputs") else "fingerprint", "fingerprint")
             timers.wrap(cache, "_sha256", "sha256")
         else:
             timers.wrap(cache, "record", "record")

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from generator.conventions import INPUT_DIRS
 
@@ -40,27 +41,49 @@ def _files_under(folder: Path) -> list[Path]:
     return found
 
 
+class Inputs:
+    """The digest of everything a build reads, taken before it reads anything: a file edited
+    while the build runs then makes the record disagree, and the next build builds again
+    (fingerprinting after the build recorded such an edit as built, and the stale output was
+    then called up to date). Files `!include`d from outside the input folders are known only
+    after the build; `finish` adds them."""
+
+    def __init__(self, root: Path, environment: str | None, out: Path) -> None:
+        self.root = root
+        digest = hashlib.sha256()
+        digest.update(f"env={environment}\0out={out.resolve()}\0".encode())
+        sources = [
+            (p.relative_to(_GENERATOR).as_posix(), p) for p in _files_under(_GENERATOR) if p.suffix == ".py"
+        ]
+        inputs = [
+            (p.relative_to(root).as_posix(), p) for folder in INPUT_DIRS for p in _files_under(root / folder)
+        ]
+        _add(digest, "generator", sources)
+        _add(digest, "inputs", inputs)
+        self._digest = digest
+
+    def finish(self, extra_inputs: list[str]) -> str:
+        digest = self._digest.copy()
+        extra = [(name, self.root / name) for name in sorted(extra_inputs) if not _in_input_dirs(name)]
+        if extra:
+            _add(digest, "included", extra)
+        return digest.hexdigest()
+
+
+def _add(digest: Any, label: str, group: list[tuple[str, Path]]) -> None:
+    digest.update(f"[{label}]\0".encode())
+    for name, path in group:
+        try:
+            content = path.read_bytes()
+        except OSError:
+            content = b"\0missing"
+        digest.update(f"{name}\0{len(content)}\0".encode())
+        digest.update(content)
+
+
 def fingerprint(root: Path, environment: str | None, out: Path, extra_inputs: list[str]) -> str:
     """A digest of everything a build's output depends on."""
-    digest = hashlib.sha256()
-    digest.update(f"env={environment}\0out={out.resolve()}\0".encode())
-    sources = [
-        (p.relative_to(_GENERATOR).as_posix(), p) for p in _files_under(_GENERATOR) if p.suffix == ".py"
-    ]
-    inputs = [
-        (p.relative_to(root).as_posix(), p) for folder in INPUT_DIRS for p in _files_under(root / folder)
-    ]
-    inputs += [(name, root / name) for name in sorted(extra_inputs) if not _in_input_dirs(name)]
-    for label, group in (("generator", sources), ("inputs", inputs)):
-        digest.update(f"[{label}]\0".encode())
-        for name, path in group:
-            try:
-                content = path.read_bytes()
-            except OSError:
-                content = b"\0missing"
-            digest.update(f"{name}\0{len(content)}\0".encode())
-            digest.update(content)
-    return digest.hexdigest()
+    return Inputs(root, environment, out).finish(extra_inputs)
 
 
 def _sha256(path: Path) -> str | None:
@@ -70,7 +93,7 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
-def up_to_date(root: Path, environment: str | None, out: Path) -> bool:
+def up_to_date(root: Path, environment: str | None, out: Path, inputs: Inputs | None = None) -> bool:
     """True when the last build's record matches the inputs and the files on disk."""
     try:
         state = json.loads(_state_file(root, environment, out).read_text(encoding="utf-8"))
@@ -79,17 +102,23 @@ def up_to_date(root: Path, environment: str | None, out: Path) -> bool:
         expected: str = state["fingerprint"]
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    if fingerprint(root, environment, out, extra) != expected:
+    if (inputs or Inputs(root, environment, out)).finish(extra) != expected:
         return False
     return all(_sha256(out / path) == digest for path, digest in recorded.items())
 
 
 def record(
-    root: Path, environment: str | None, out: Path, inputs: list[str], files: dict[str, bytes]
+    root: Path,
+    environment: str | None,
+    out: Path,
+    inputs: list[str],
+    files: dict[str, bytes],
+    before: Inputs | None = None,
 ) -> None:
-    """Remember a successful build. Failing to write the record only costs the next build time."""
+    """Remember a successful build, by the inputs as they were `before` it (see `Inputs`).
+    Failing to write the record only costs the next build time."""
     state = {
-        "fingerprint": fingerprint(root, environment, out, inputs),
+        "fingerprint": (before or Inputs(root, environment, out)).finish(inputs),
         "extra_inputs": sorted(name for name in inputs if not _in_input_dirs(name)),
         "outputs": {path: hashlib.sha256(content).hexdigest() for path, content in sorted(files.items())},
     }

@@ -165,7 +165,8 @@ def build_command(
 ) -> None:
     """Compile the definitions into the output folder (atomically, unchanged files untouched)."""
     target = out if out is not None else default_out(root, environment)
-    if not no_cache and cache.up_to_date(root, environment, target):
+    before = cache.Inputs(root, environment, target)
+    if not no_cache and cache.up_to_date(root, environment, target, before):
         if not quiet:
             click.echo(f"{target}: up to date (no input changed since the last build)")
         return
@@ -179,7 +180,7 @@ def build_command(
     changes = plan(target, result.files)
     if check_only:
         if changes.clean:
-            cache.record(root, environment, target, result.inputs, result.files)
+            cache.record(root, environment, target, result.inputs, result.files, before)
             if not quiet:
                 click.echo(f"{target}: up to date ({changes.unchanged} files)")
             return
@@ -193,7 +194,7 @@ def build_command(
     changed_lines = diffstat(target, result.files, changes) if not quiet else []
     text = diff(target, result.files, changes) if show_diff else ""
     write(target, result.files, changes)
-    cache.record(root, environment, target, result.inputs, result.files)
+    cache.record(root, environment, target, result.inputs, result.files, before)
     if not quiet:
         click.echo(
             f"{target}: {len(changes.created)} new, {len(changes.changed)} changed, "

@@ -95,3 +95,25 @@ def test_a_damaged_record_means_a_full_build(repo: Path) -> None:
         record.write_text("{not json")
     assert UP_TO_DATE not in _build(repo)
     assert UP_TO_DATE in _build(repo)
+
+
+def test_an_edit_made_while_the_build_runs_is_built_by_the_next_build(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import pipeline
+
+    real_build = pipeline.build
+    service = repo / "rules" / "checkout.yaml"
+
+    def build_while_someone_edits(*args: object, **kwargs: object) -> pipeline.BuildResult:
+        result = real_build(*args, **kwargs)  # type: ignore[arg-type]
+        service.write_text(SERVICE.replace("0.05", "0.07"))  # saved after the build read it
+        return result
+
+    monkeypatch.setattr(pipeline, "build", build_while_someone_edits)
+    _build(repo)
+    monkeypatch.setattr(pipeline, "build", real_build)
+    assert UP_TO_DATE not in (second := _build(repo))
+    assert "M prometheus/rules/payments/checkout.yml" in second
+    rules = next((repo / "generated" / "prometheus" / "rules").rglob("*.yml")).read_text()
+    assert "> 0.07" in rules
