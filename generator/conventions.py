@@ -134,6 +134,11 @@ def group_dashboard_uid(group: str) -> str:
     return f"group-{group}"[:40]
 
 
+def uid_url(grafana_url: str | None, uid: str) -> str:
+    """Grafana's address of the dashboard `uid` (relative when no Grafana URL is set)."""
+    return f"{(grafana_url or '').rstrip('/')}/d/{uid}"
+
+
 def group_dashboard_url(grafana_url: str, team: str, group: str) -> str:
     return f"{grafana_url.rstrip('/')}/d/{group_dashboard_uid(group)}"
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from generator.conventions import uid_url
 from generator.diagnostics import Location
 from generator.durations import Duration
 from generator.source import PosDict, locate
@@ -191,6 +192,10 @@ class Settings:
     disabled_checks: frozenset[str]
     grafana_datasource_url: str = "http://prometheus:9090"
     grafana_datasource_uid: str = "prometheus"
+
+    def dashboard_url(self, uid: str) -> str:
+        """Where Grafana shows the dashboard `uid` (a relative address without `grafana_url`)."""
+        return uid_url(self.grafana_url, uid)
 
 
 @dataclass(frozen=True)

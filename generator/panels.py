@@ -17,6 +17,8 @@ SCHEMA_VERSION = 41
 DATASOURCE_VARIABLE = "datasource"
 DATASOURCE = {"type": "prometheus", "uid": "${" + DATASOURCE_VARIABLE + "}"}
 GRID_WIDTH = 24
+# The matcher of queries that follow the dashboard's `$instance` variable (`query_variable`).
+INSTANCE_MATCHER = 'instance=~"$instance"'
 
 # Our units to Grafana's unit ids (https://grafana.com/docs/grafana/latest/panels-visualizations/
 # configure-standard-options/#unit).

@@ -4,7 +4,8 @@ Every service gets one (its shortcuts in the RED method's order, a panel per ale
 threshold, its SLOs); every SLO one (compliance, budget, burn rates, burn-down over the period);
 every node_exporter job one (the USE method); every alert group one; every team an overview; and
 the executives one of SLO compliance and business KPIs linking down. Alerts' `dashboard` links open
-the panel of their own alert (`?viewPanel=<id>`, ids from `conventions`).
+the panel of their own alert (`?viewPanel=<id>`, ids from `conventions`). The SLO and host
+dashboards are built in their own modules.
 """
 
 from __future__ import annotations
@@ -18,22 +19,17 @@ from generator import conventions as names
 from generator import panels as p
 from generator.compile import Artifact
 from generator.compile.exporters import PROBE_JOB, SQL_JOB
-from generator.durations import format_duration
+from generator.compile.grafana_hosts_dashboard import hosts_dashboard
+from generator.compile.grafana_slo_dashboard import slo_dashboard
 from generator.model import SLO, AlertRule, Model, RuleGroup, Service
 from generator.promql import Selector, parse, parse_selector
 from generator.resolve_slos import decimal_text
 
 COMPARISONS = {">", ">=", "<", "<=", "==", "!="}
-INSTANCE = 'instance=~"$instance"'
 
 
 def _matchers(pairs: Iterable[tuple[str, str]]) -> str:
     return ", ".join(f'{key}="{value}"' for key, value in pairs)
-
-
-def _url(model: Model, uid: str) -> str:
-    base = (model.settings.grafana_url or "").rstrip("/")
-    return f"{base}/d/{uid}"
 
 
 def _with_instance(selector: str) -> str:
@@ -41,7 +37,7 @@ def _with_instance(selector: str) -> str:
     if any(m.name == "instance" for m in parsed.matchers):
         return selector
     return Selector(
-        parsed.metric, (*parsed.matchers, *parse_selector("x{" + INSTANCE + "}").matchers)
+        parsed.metric, (*parsed.matchers, *parse_selector("x{" + p.INSTANCE_MATCHER + "}").matchers)
     ).render()
 
 
@@ -171,7 +167,8 @@ def _slo_stats(model: Model, slos: Iterable[SLO], *, linked: bool = True) -> lis
         objective = float(slo.objective)
         links = [
             p.link(
-                f"{slo.service} {slo.name} SLO", _url(model, names.slo_dashboard_uid(slo.service, slo.name))
+                f"{slo.service} {slo.name} SLO",
+                model.settings.dashboard_url(names.slo_dashboard_uid(slo.service, slo.name)),
             )
         ]
         out.append(
@@ -216,7 +213,12 @@ def service_dashboard(model: Model, service: Service) -> dict[str, Any]:
     health = _group_of(model, service.name, f"{service.name}-health-checks")
     if health is not None:
         items.append(p.Row("Health checks", _health_panels(health)))
-    links = [p.dashboard_link(f"Team {service.team}", _url(model, names.team_dashboard_uid(service.team)))]
+    links = [
+        p.dashboard_link(
+            f"Team {service.team}",
+            model.settings.dashboard_url(names.team_dashboard_uid(service.team)),
+        )
+    ]
     return p.dashboard(
         names.service_dashboard_uid(service.name),
         f"Service: {service.name}",
@@ -225,253 +227,6 @@ def service_dashboard(model: Model, service: Service) -> dict[str, Any]:
         description=service.description,
         variables=[p.query_variable("instance", f"label_values(up{{{selector}}}, instance)")],
         links=links,
-        datasource_uid=model.settings.grafana_datasource_uid,
-    )
-
-
-def slo_dashboard(model: Model, slo: SLO) -> dict[str, Any]:
-    sli = f'service="{slo.service}", sli="{slo.sli}"'
-    labels = f'service="{slo.service}", slo="{slo.name}"'
-    budget = decimal_text(slo.error_budget)
-    period = format_duration(slo.period.milliseconds)
-    fast = float(slo.windows[0].burn_rate)
-    stats = [
-        p.stat(
-            "Objective",
-            [p.Query(f"{names.SLO_OBJECTIVE}{{{labels}}}")],
-            unit="ratio",
-            decimals=3,
-            graph=False,
-        ),
-        p.stat(
-            f"Compliance over {period}",
-            [p.Query(f"{names.SLO_COMPLIANCE}{{{labels}}}")],
-            unit="ratio",
-            decimals=3,
-            steps=[(None, "red"), (float(slo.objective), "green")],
-            graph=False,
-        ),
-        p.stat(
-            "Error budget left",
-            [p.Query(f"{names.SLO_BUDGET_REMAINING}{{{labels}}}")],
-            unit="ratio",
-            decimals=1,
-            steps=[(None, "red"), (0.25, "orange"), (0.5, "green")],
-            graph=False,
-        ),
-        p.stat(
-            "Burn rate now",
-            [p.Query(f"{names.SLO_CURRENT_BURN_RATE}{{{labels}}}")],
-            decimals=2,
-            steps=[(None, "green"), (1, "orange"), (fast, "red")],
-            graph=False,
-        ),
-    ]
-    windows = sorted({w.long.milliseconds for w in slo.windows} | {w.short.milliseconds for w in slo.windows})
-    burn = p.timeseries(
-        "Burn rate by window",
-        [
-            p.Query(f"{names.slo_error_ratio(format_duration(ms))}{{{sli}}} / {budget}", format_duration(ms))
-            for ms in windows
-        ],
-        steps=[(None, "green"), (1, "orange"), (fast, "red")],
-        threshold_line=True,
-        width=12,
-        description="How many times faster than sustainable the error budget burns, per window; the lines "
-        "are the ticket (1x) and fast page thresholds.",
-        panel_id=names.SLO_BURN_PANEL_ID,
-    )
-    burndown = p.timeseries(
-        f"Error budget left over the {period}",
-        [p.Query(f"{names.SLO_BUDGET_REMAINING}{{{labels}}}", "budget left")],
-        unit="ratio",
-        maximum=1,
-        width=12,
-        steps=[(None, "red"), (0, "orange"), (0.5, "green")],
-        threshold_line=True,
-    )
-    ratio = p.timeseries(
-        "Error ratio",
-        [
-            p.Query(f"{names.slo_error_ratio('5m')}{{{sli}}}", "5m"),
-            p.Query(f"{names.slo_error_ratio('1h')}{{{sli}}}", "1h"),
-        ],
-        unit="ratio",
-        steps=[(None, "green"), (float(slo.error_budget), "red")],
-        threshold_line=True,
-        width=12,
-    )
-    daily = p.timeseries(
-        "Compliance per day",
-        [p.Query(f"1 - avg_over_time({names.slo_error_ratio('5m')}{{{sli}}}[1d])", "compliance")],
-        unit="ratio",
-        steps=[(None, "red"), (float(slo.objective), "green")],
-        threshold_line=True,
-        width=12,
-    )
-    return p.dashboard(
-        names.slo_dashboard_uid(slo.service, slo.name),
-        f"SLO: {slo.service} {slo.name}",
-        [*stats, burn, burndown, ratio, daily],
-        tags=[slo.team, "slo", slo.service],
-        description=slo.description,
-        time_from=f"now-{period}",
-        refresh="5m",
-        links=[
-            p.dashboard_link(f"Service {slo.service}", _url(model, names.service_dashboard_uid(slo.service)))
-        ],
-        datasource_uid=model.settings.grafana_datasource_uid,
-    )
-
-
-def hosts_dashboard(model: Model, job: str, team: str | None) -> dict[str, Any]:
-    s = f'job="{job}", {INSTANCE}'
-    fs = f'{s}, fstype!~"tmpfs|overlay|squashfs", mountpoint!~"/run.*"'
-    rate = "$__rate_interval"
-    idle = f'node_cpu_seconds_total{{mode="idle", {s}}}'
-    idle_rate = f"rate({idle}[{rate}])"
-    items: list[p.Panel | p.Row] = [
-        p.Row(
-            "CPU",
-            [
-                p.timeseries(
-                    "CPU utilisation",
-                    [
-                        p.Query(
-                            f"1 - avg by (instance) ({idle_rate})",
-                            "{{instance}}",
-                        )
-                    ],
-                    unit="ratio",
-                    maximum=1,
-                    steps=[(None, "green"), (0.9, "red")],
-                    threshold_line=True,
-                ),
-                p.timeseries(
-                    "CPU saturation (load per core)",
-                    [
-                        p.Query(
-                            f"node_load1{{{s}}} / on (instance) count by (instance) ({idle})",
-                            "{{instance}}",
-                        )
-                    ],
-                    steps=[(None, "green"), (1, "red")],
-                    threshold_line=True,
-                ),
-            ],
-        ),
-        p.Row(
-            "Memory",
-            [
-                p.timeseries(
-                    "Memory utilisation",
-                    [
-                        p.Query(
-                            f"1 - node_memory_MemAvailable_bytes{{{s}}} / node_memory_MemTotal_bytes{{{s}}}",
-                            "{{instance}}",
-                        )
-                    ],
-                    unit="ratio",
-                    maximum=1,
-                    steps=[(None, "green"), (0.95, "red")],
-                    threshold_line=True,
-                ),
-                p.timeseries(
-                    "Memory saturation (major page faults)",
-                    [p.Query(f"rate(node_vmstat_pgmajfault{{{s}}}[{rate}])", "{{instance}}")],
-                ),
-            ],
-        ),
-        p.Row(
-            "Disk",
-            [
-                p.timeseries(
-                    "Disk space used",
-                    [
-                        p.Query(
-                            f"1 - node_filesystem_avail_bytes{{{fs}}} / node_filesystem_size_bytes{{{fs}}}",
-                            "{{instance}} {{mountpoint}}",
-                        )
-                    ],
-                    unit="ratio",
-                    maximum=1,
-                    steps=[(None, "green"), (0.9, "red")],
-                    threshold_line=True,
-                    width=8,
-                ),
-                p.timeseries(
-                    "Disk IO utilisation",
-                    [
-                        p.Query(
-                            f"rate(node_disk_io_time_seconds_total{{{s}}}[{rate}])", "{{instance}} {{device}}"
-                        )
-                    ],
-                    unit="ratio",
-                    width=8,
-                ),
-                p.timeseries(
-                    "Disk IO saturation",
-                    [
-                        p.Query(
-                            f"rate(node_disk_io_time_weighted_seconds_total{{{s}}}[{rate}])",
-                            "{{instance}} {{device}}",
-                        )
-                    ],
-                    width=8,
-                ),
-            ],
-        ),
-        p.Row(
-            "Network",
-            [
-                p.timeseries(
-                    "Network received",
-                    [
-                        p.Query(
-                            f'rate(node_network_receive_bytes_total{{{s}, device!="lo"}}[{rate}])',
-                            "{{instance}} {{device}}",
-                        )
-                    ],
-                    unit="Bps",
-                ),
-                p.timeseries(
-                    "Network sent",
-                    [
-                        p.Query(
-                            f'rate(node_network_transmit_bytes_total{{{s}, device!="lo"}}[{rate}])',
-                            "{{instance}} {{device}}",
-                        )
-                    ],
-                    unit="Bps",
-                ),
-                p.timeseries(
-                    "Network errors and drops",
-                    [
-                        p.Query(
-                            f'rate(node_network_receive_errs_total{{{s}, device!="lo"}}[{rate}])',
-                            "rx errors {{instance}}",
-                        ),
-                        p.Query(
-                            f'rate(node_network_transmit_errs_total{{{s}, device!="lo"}}[{rate}])',
-                            "tx errors {{instance}}",
-                        ),
-                        p.Query(
-                            f'rate(node_network_receive_drop_total{{{s}, device!="lo"}}[{rate}])',
-                            "rx drops {{instance}}",
-                        ),
-                    ],
-                    width=24,
-                ),
-            ],
-        ),
-    ]
-    return p.dashboard(
-        names.hosts_dashboard_uid(job),
-        f"Hosts: {job}",
-        items,
-        tags=["hosts", "use", *([team] if team else [])],
-        description="The USE method (utilisation, saturation, errors) for every resource of the hosts.",
-        variables=[p.query_variable("instance", f'label_values(node_uname_info{{job="{job}"}}, instance)')],
         datasource_uid=model.settings.grafana_datasource_uid,
     )
 
@@ -518,7 +273,12 @@ def group_dashboard(model: Model, group: RuleGroup) -> dict[str, Any]:
         rows,
         tags=[group.team, "alerts"],
         variables=[p.query_variable("instance", "label_values(up, instance)")],
-        links=[p.dashboard_link(f"Team {group.team}", _url(model, names.team_dashboard_uid(group.team)))],
+        links=[
+            p.dashboard_link(
+                f"Team {group.team}",
+                model.settings.dashboard_url(names.team_dashboard_uid(group.team)),
+            )
+        ],
         datasource_uid=model.settings.grafana_datasource_uid,
     )
 
@@ -532,7 +292,12 @@ def team_dashboard(model: Model, team: str) -> dict[str, Any]:
             steps=[(None, "red"), (1, "green")],
             graph=False,
             width=4,
-            links=[p.link(f"Service {s.name}", _url(model, names.service_dashboard_uid(s.name)))],
+            links=[
+                p.link(
+                    f"Service {s.name}",
+                    model.settings.dashboard_url(names.service_dashboard_uid(s.name)),
+                )
+            ],
         )
         for s in services
     ]
@@ -543,7 +308,9 @@ def team_dashboard(model: Model, team: str) -> dict[str, Any]:
     slos = [s for s in model.slos if s.team == team]
     if slos:
         items.append(p.Row("SLOs", _slo_stats(model, slos)))
-    links = [p.dashboard_link("Executive overview", _url(model, names.EXECUTIVE_DASHBOARD_UID))]
+    links = [
+        p.dashboard_link("Executive overview", model.settings.dashboard_url(names.EXECUTIVE_DASHBOARD_UID))
+    ]
     return p.dashboard(
         names.team_dashboard_uid(team),
         f"Team: {team}",
@@ -570,7 +337,9 @@ def executive_dashboard(model: Model) -> dict[str, Any]:
                         links=[
                             p.link(
                                 f"Service {service.name}",
-                                _url(model, names.service_dashboard_uid(service.name)),
+                                names.uid_url(
+                                    model.settings.grafana_url, names.service_dashboard_uid(service.name)
+                                ),
                             )
                         ],
                     )
@@ -579,7 +348,10 @@ def executive_dashboard(model: Model) -> dict[str, Any]:
     if kpis:
         items.append(p.Row("Business KPIs", kpis))
     links = [
-        p.dashboard_link(f"Team {t.display_name}", _url(model, names.team_dashboard_uid(t.name)))
+        p.dashboard_link(
+            f"Team {t.display_name}",
+            model.settings.dashboard_url(names.team_dashboard_uid(t.name)),
+        )
         for t in model.teams
     ]
     return p.dashboard(
