@@ -43,7 +43,46 @@ class TreeSource(Protocol):
         """The item nodes of a sequence node."""
 
 
-class PosDict(dict[str, Any]):
+class _Located:
+    """What a mapping and a sequence share: where they are, and what locates them. It has no
+    slots of its own, so `dict` and `list` subclasses can take it beside theirs (two bases with
+    slots would conflict); the subclasses declare the slots it assigns, which mypy cannot see
+    from here, hence the two `misc` ignores."""
+
+    __slots__ = ()
+    _location: Location | None
+    _source: TreeSource | None
+    _node: Any
+
+    @property
+    def location(self) -> Location:
+        if self._location is None:
+            source, node = self._origin()
+            self._location = source.location(node)  # type: ignore[misc]
+        return self._location
+
+    @property
+    def origin(self) -> tuple[TreeSource | None, Any]:
+        """The source and parser node this tree is located with (None for a tree built in code)."""
+        return self._source, self._node
+
+    def bind(self, source: TreeSource | None, node: Any) -> None:
+        """Locate this tree with another source and node (the loader moves trees between
+        processes with these)."""
+        self._source, self._node = source, node  # type: ignore[misc]
+
+    def _origin(self) -> tuple[TreeSource, Any]:
+        """The source and parser node this tree is located with, brought back if stale."""
+        source = self._source
+        assert source is not None, "a tree built in code carries its locations"
+        if source.stale:
+            source.refresh()
+            source = self._source
+            assert source is not None
+        return source, self._node
+
+
+class PosDict(_Located, dict[str, Any]):
     """A YAML mapping with the location of itself, of each key and of each value."""
 
     __slots__ = ("_key_locations", "_location", "_node", "_source", "_value_locations")
@@ -58,23 +97,6 @@ class PosDict(dict[str, Any]):
         self._key_locations: dict[str, Location] | None = None if source is not None else {}
         self._value_locations: dict[str, Location] | None = None if source is not None else {}
 
-    @property
-    def location(self) -> Location:
-        if self._location is None:
-            source, node = _origin(self)
-            self._location = source.location(node)
-        return self._location
-
-    @property
-    def origin(self) -> tuple[TreeSource | None, Any]:
-        """The source and parser node this tree is located with (None for a tree built in code)."""
-        return self._source, self._node
-
-    def bind(self, source: TreeSource | None, node: Any) -> None:
-        """Locate this tree with another source and node (the loader moves trees between
-        processes with these)."""
-        self._source, self._node = source, node
-
     def file_of_parts(self) -> str | None:
         """The file this mapping's keys and values are written in, when known without locating
         them (a loaded mapping: its file; one built or changed in code may mix files)."""
@@ -83,7 +105,7 @@ class PosDict(dict[str, Any]):
     def _located(self) -> tuple[dict[str, Location], dict[str, Location]]:
         """Every key's and value's location, computed once (a repeated key: the last one)."""
         if self._key_locations is None or self._value_locations is None:
-            source, node = _origin(self)
+            source, node = self._origin()
             keys: dict[str, Location] = {}
             values: dict[str, Location] = {}
             for key, key_node, value_node in source.entries(node):
@@ -108,7 +130,7 @@ class PosDict(dict[str, Any]):
         known = self._value_locations if value else self._key_locations
         if known is not None:
             return known.get(key)
-        source, node = _origin(self)
+        source, node = self._origin()
         found = None
         for written, key_node, value_node in source.entries(node):
             if written == key:
@@ -137,7 +159,7 @@ class PosDict(dict[str, Any]):
         return twin
 
 
-class PosList(list[Any]):
+class PosList(_Located, list[Any]):
     """A YAML sequence with the location of itself and of each item."""
 
     __slots__ = ("_item_locations", "_location", "_node", "_source")
@@ -151,23 +173,6 @@ class PosList(list[Any]):
         self._node = node
         self._item_locations: list[Location] | None = None if source is not None else []
 
-    @property
-    def location(self) -> Location:
-        if self._location is None:
-            source, node = _origin(self)
-            self._location = source.location(node)
-        return self._location
-
-    @property
-    def origin(self) -> tuple[TreeSource | None, Any]:
-        """The source and parser node this tree is located with (None for a tree built in code)."""
-        return self._source, self._node
-
-    def bind(self, source: TreeSource | None, node: Any) -> None:
-        """Locate this tree with another source and node (the loader moves trees between
-        processes with these)."""
-        self._source, self._node = source, node
-
     def file_of_parts(self) -> str | None:
         """The file this list's items are written in, when known without locating them."""
         return (
@@ -177,7 +182,7 @@ class PosList(list[Any]):
     @property
     def item_locations(self) -> list[Location]:
         if self._item_locations is None:
-            source, node = _origin(self)
+            source, node = self._origin()
             located = [source.location(n) for n in source.items(node)]
             # A stale source that could not match this list knows no items: the list itself.
             self._item_locations = located or [self.location] * len(self)
@@ -187,24 +192,13 @@ class PosList(list[Any]):
         """Where item `index` is written, without locating the other items."""
         if self._item_locations is not None:
             return self._item_locations[index]
-        source, node = _origin(self)
+        source, node = self._origin()
         items = source.items(node)
         return source.location(items[index]) if index < len(items) else self.location
 
     def add(self, value: Any, location: Location) -> None:
         self.item_locations.append(location)
         self.append(value)
-
-
-def _origin(tree: PosDict | PosList) -> tuple[TreeSource, Any]:
-    """The source and parser node a loaded tree is located with, brought back if stale."""
-    source = tree._source
-    assert source is not None, "a tree built in code carries its locations"
-    if source.stale:
-        source.refresh()
-        source = tree._source
-        assert source is not None
-    return source, tree._node
 
 
 def location_of(node: Any, default: Location) -> Location:
