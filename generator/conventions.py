@@ -140,7 +140,7 @@ def uid_url(grafana_url: str | None, uid: str) -> str:
 
 
 def group_dashboard_url(grafana_url: str, team: str, group: str) -> str:
-    return f"{grafana_url.rstrip('/')}/d/{group_dashboard_uid(group)}"
+    return uid_url(grafana_url, group_dashboard_uid(group))
 
 
 def hosts_dashboard_uid(job: str) -> str:
@@ -162,7 +162,7 @@ def service_dashboard_uid(service: str) -> str:
 
 
 def dashboard_url(grafana_url: str, service: str) -> str:
-    return f"{grafana_url.rstrip('/')}/d/{service_dashboard_uid(service)}"
+    return uid_url(grafana_url, service_dashboard_uid(service))
 
 
 def runbook_url(base: str, owner: str, alert: str) -> str:
@@ -203,7 +203,7 @@ def slo_dashboard_uid(service: str, slo: str) -> str:
 
 
 def slo_dashboard_url(grafana_url: str, service: str, slo: str) -> str:
-    return f"{grafana_url.rstrip('/')}/d/{slo_dashboard_uid(service, slo)}"
+    return uid_url(grafana_url, slo_dashboard_uid(service, slo))
 
 
 # Grafana folders that `gen deploy` creates over the API: "The uid can have a maximum length of

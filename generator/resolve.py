@@ -727,7 +727,7 @@ def _kpi_group(
     assert isinstance(spec, s.BusinessKPIs)
     board = names.group_dashboard_uid(SQL_JOB)
     link = (
-        {"dashboard": f"{grafana_url.rstrip('/')}/d/{board}?viewPanel={names.KPI_QUERY_PANEL_ID}"}
+        {"dashboard": f"{names.uid_url(grafana_url, board)}?viewPanel={names.KPI_QUERY_PANEL_ID}"}
         if grafana_url
         else {}
     )
