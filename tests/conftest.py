@@ -86,5 +86,14 @@ def rules_by_name(files: dict[str, bytes], path: str) -> dict[str, dict[str, Any
     return {rule.get("alert") or rule["record"]: rule for group in groups for rule in group["rules"]}
 
 
+def plain(tree: Any) -> Any:
+    """A positioned tree as plain dicts and lists, for comparing values without locations."""
+    if isinstance(tree, dict):
+        return {key: plain(value) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [plain(value) for value in tree]
+    return tree
+
+
 def messages(diagnostics: list[Diagnostic]) -> list[str]:
     return [f"{d.location}: {d.path + ': ' if d.path else ''}{d.message}" for d in diagnostics]

@@ -15,8 +15,8 @@ from generator.diagnostics import Diagnostic, Severity
 from generator.imports import translate
 from generator.load import RawDocument, load
 from generator.pipeline import build
-from generator.source import PosDict, PosList, locate
-from tests.conftest import TEAM, WriteFiles, messages
+from generator.source import locate
+from tests.conftest import TEAM, WriteFiles, messages, plain
 
 RULES = "prometheus/rules/payments/checkout.yml"
 NATIVE_SERVICE = """
@@ -69,14 +69,6 @@ thresholdMetric:
     type: Prometheus
     spec: {query: 'queue_lag_seconds{job="worker"}'}
 """
-
-
-def _plain(tree: Any) -> Any:
-    if isinstance(tree, PosDict):
-        return {key: _plain(value) for key, value in tree.items()}
-    if isinstance(tree, PosList):
-        return [_plain(item) for item in tree]
-    return tree
 
 
 def _translate(make_repo: WriteFiles, files: dict[str, str]) -> tuple[list[RawDocument], list[Diagnostic]]:
@@ -183,7 +175,7 @@ def test_sloth_fields(make_repo: WriteFiles, sloth: str, path: tuple[str | int, 
     tree: Any = _service(documents).data
     for part in path:
         tree = tree[part]
-    assert _plain(tree) == expected
+    assert plain(tree) == expected
 
 
 # --- OpenSLO: each field lands where the native format keeps it --------------------------------
@@ -273,7 +265,7 @@ def test_openslo_fields(
     tree: Any = _service(documents).data
     for part in path:
         tree = tree[part]
-    assert _plain(tree) == expected
+    assert plain(tree) == expected
 
 
 # --- What cannot be imported is said, at the foreign line -------------------------------------

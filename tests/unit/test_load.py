@@ -7,7 +7,7 @@ from pathlib import Path
 from generator.diagnostics import Location
 from generator.load import discover, load
 from generator.source import PosDict, PosList, locate
-from tests.conftest import WriteFiles
+from tests.conftest import WriteFiles, plain
 
 
 def test_every_value_remembers_its_file_line_and_column(make_repo: WriteFiles) -> None:
@@ -150,14 +150,6 @@ def test_text_that_is_not_utf8_is_reported(make_repo: WriteFiles) -> None:
     assert problem.location.file == "rules/a.yaml"
 
 
-def _plain(tree: object) -> object:
-    if isinstance(tree, dict):
-        return {key: _plain(value) for key, value in tree.items()}
-    if isinstance(tree, list):
-        return [_plain(value) for value in tree]
-    return tree
-
-
 def _many_files(make_repo: WriteFiles) -> Path:
     files = {
         f"rules/t{i:03}.yaml": f"kind: Team\nname: team-{i}\ndescription: number {i}\n" for i in range(80)
@@ -174,8 +166,8 @@ def _many_files(make_repo: WriteFiles) -> Path:
 def test_loading_on_several_cores_gives_what_one_core_gives(make_repo: WriteFiles) -> None:
     root = _many_files(make_repo)
     alone, spread = load(root, workers=1), load(root, workers=2)
-    assert [(d.file, d.index, _plain(d.data)) for d in spread.documents] == [
-        (d.file, d.index, _plain(d.data)) for d in alone.documents
+    assert [(d.file, d.index, plain(d.data)) for d in spread.documents] == [
+        (d.file, d.index, plain(d.data)) for d in alone.documents
     ]
     assert spread.diagnostics == alone.diagnostics and len(alone.diagnostics) == 2
     assert spread.files == alone.files and spread.included == alone.included == {"rules/_members.yaml"}
