@@ -81,11 +81,6 @@ def _add(digest: Any, label: str, group: list[tuple[str, Path]]) -> None:
         digest.update(content)
 
 
-def fingerprint(root: Path, environment: str | None, out: Path, extra_inputs: list[str]) -> str:
-    """A digest of everything a build's output depends on."""
-    return Inputs(root, environment, out).finish(extra_inputs)
-
-
 def _sha256(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -83,10 +83,10 @@ def test_a_change_to_the_generator_code_invalidates_the_record(
     (code / "compile.py").write_text("VERSION = 1\n")
     monkeypatch.setattr(cache, "_GENERATOR", code)
     out = repo / "generated"
-    before = cache.fingerprint(repo, None, out, [])
+    before = cache.Inputs(repo, None, out).finish([])
     (code / "compile.py").write_text("VERSION = 2\n")
-    assert cache.fingerprint(repo, None, out, []) != before
-    assert cache.fingerprint(repo, "prod", out, []) != cache.fingerprint(repo, None, out, [])
+    assert cache.Inputs(repo, None, out).finish([]) != before
+    assert cache.Inputs(repo, "prod", out).finish([]) != cache.Inputs(repo, None, out).finish([])
 
 
 def test_a_damaged_record_means_a_full_build(repo: Path) -> None:
